@@ -1,0 +1,10 @@
+# The README's commands. Everything lives in scripts/stack.py (standard library only).
+PYTHON ?= python3
+
+.PHONY: run stop test
+run:
+	$(PYTHON) scripts/stack.py up
+stop:
+	$(PYTHON) scripts/stack.py down
+test:
+	$(PYTHON) scripts/stack.py test
