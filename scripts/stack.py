@@ -499,16 +499,13 @@ class Stack:
         return env
 
     def odoo_config(self, workers):
+        # A git checkout of Odoo has addons/ at its top; a nightly tree has
+        # them all under odoo/addons.
+        candidates = [ODOO_PATH / "addons", ODOO_PATH / "odoo" / "addons"]
         addons_path = ",".join(
-            map(
-                str,
-                [
-                    ODOO_PATH / "addons",
-                    ODOO_PATH / "odoo" / "addons",
-                    queue_job_addons_dir(),
-                    REPO,
-                ],
-            )
+            str(path)
+            for path in [*candidates, queue_job_addons_dir(), REPO]
+            if path.is_dir()
         )
         config = self.root / "odoo.conf"
         config.write_text(

@@ -1,0 +1,1 @@
+from . import payment_fa, res_config_settings, res_partner  # noqa: F401
