@@ -8,6 +8,12 @@
     "website": "https://github.com/openg2p",
     "depends": ["g2p_spar_fa_base", "queue_job"],
     "external_dependencies": {"python": ["jwt", "requests", "cryptography"]},
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/security.xml",
+        "data/queue_job_data.xml",
+        "data/ir_cron_data.xml",
+    ],
+    "post_init_hook": "post_init_hook",
     "installable": True,
 }

@@ -11,6 +11,10 @@ Public keys are PEM files named ``<referenceId>.pem`` in ``--keys-dir``, where
 the mapper builds referenceId as ``PARTNER_`` + the upper-cased sender id with
 ``-`` turned into ``_``. A key rotation is a file replacement: keys are read
 on every verification, which costs microseconds next to the RSA check.
+
+Fault drills: ``POST /control/fault {"status": 500}`` makes every verification
+answer that HTTP status (as a failing key manager would) until
+``{"status": null}``. Loopback only, like the whole verifier.
 """
 
 import argparse
@@ -70,6 +74,8 @@ def verify_detached_jws(jws, actual_data, public_key_pem):
 
 
 def make_handler(keys_dir, client_secret, tokens):
+    fault = {"status": None}
+
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -98,7 +104,13 @@ def make_handler(keys_dir, client_secret, tokens):
             if self.path == "/oauth/token":
                 self._token(body)
             elif self.path == "/jwt/verify":
-                self._verify(body)
+                if fault["status"]:
+                    self._answer(fault["status"], {"errors": [{"message": "drill"}]})
+                else:
+                    self._verify(body)
+            elif self.path == "/control/fault":
+                fault["status"] = json.loads(body).get("status")
+                self._answer(200, fault)
             else:
                 self._answer(404, {"error": "not found"})
 

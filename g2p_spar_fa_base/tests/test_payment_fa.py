@@ -2,6 +2,7 @@
 from unittest.mock import patch
 
 import psycopg2
+
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger

@@ -1,0 +1,125 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import dataclasses
+import hashlib
+import threading
+from pathlib import Path
+
+from odoo import _, api, models
+from odoo.exceptions import UserError
+from odoo.tools import config
+
+from ..lib import spar_protocol
+
+PARAM_PREFIX = "g2p_spar_fa_sync."
+# Deployment-level fallbacks in the Odoo server configuration file: the
+# settings screen overrides them per database.
+SERVER_OPTIONS = {
+    "spar_url": "g2p_spar_url",
+    "sender_id": "g2p_spar_sender_id",
+    "receiver_id": "g2p_spar_receiver_id",
+}
+PRIVATE_KEY_FILE_OPTION = "g2p_spar_private_key_file"
+# Signers are costly to build (key parsing) and clients hold keep-alive
+# sockets: one per key and per thread, for the life of the worker.
+_signers = {}
+_clients = threading.local()
+
+
+@dataclasses.dataclass(frozen=True)
+class SparSettings:
+    spar_url: str = ""
+    sender_id: str = "openg2p-sr"
+    receiver_id: str = "spar"
+    sender_uri: str = ""
+    batch_size: int = 500
+    connect_timeout_seconds: float = 5.0
+    read_timeout_seconds: float = 60.0
+    retry_base_seconds: float = 10.0
+    retry_cap_seconds: float = 900.0
+    sending_timeout_seconds: int = 600
+    verify_after_push: bool = True
+    private_key_pem: bytes = dataclasses.field(default=b"", repr=False)
+
+    @property
+    def key_fingerprint(self):
+        return hashlib.sha256(self.private_key_pem).hexdigest()
+
+
+class G2pSparConnector(models.AbstractModel):
+    """Settings of the SPAR connection and the client built from them."""
+
+    _name = "g2p.spar.connector"
+    _description = "SPAR Connection"
+
+    @api.model
+    def _settings(self):
+        params = self.env["ir.config_parameter"].sudo()
+        values = {}
+        for field in dataclasses.fields(SparSettings):
+            if field.name == "private_key_pem":
+                continue
+            raw = params.get_param(PARAM_PREFIX + field.name)
+            if raw in (None, False, "") and field.name in SERVER_OPTIONS:
+                raw = config.get(SERVER_OPTIONS[field.name])
+            if raw in (None, False, ""):
+                continue
+            values[field.name] = self._coerce(field, raw)
+        values["private_key_pem"] = self._private_key_pem(params)
+        return SparSettings(**values)
+
+    @api.model
+    def _coerce(self, field, raw):
+        kind = type(field.default)
+        try:
+            if kind is bool:
+                return str(raw).lower() in ("1", "true", "yes")
+            return kind(raw)
+        except ValueError as exc:
+            raise UserError(
+                _(
+                    "SPAR setting %(name)s has an invalid value.",
+                    name=field.name,
+                )
+            ) from exc
+
+    @api.model
+    def _private_key_pem(self, params):
+        """The partner private key: uploaded in settings, else a server file."""
+        uploaded = params.get_param(PARAM_PREFIX + "private_key")
+        if uploaded:
+            return uploaded.encode()
+        key_file = config.get(PRIVATE_KEY_FILE_OPTION)
+        if key_file and Path(key_file).is_file():
+            return Path(key_file).read_bytes()
+        return b""
+
+    @api.model
+    def _client(self, settings):
+        if not settings.spar_url:
+            raise UserError(_("SPAR URL is not configured."))
+        if not settings.private_key_pem:
+            raise UserError(_("The SPAR partner private key is not configured."))
+        fingerprint = settings.key_fingerprint
+        signer = _signers.get(fingerprint)
+        if signer is None:
+            signer = _signers[fingerprint] = spar_protocol.RequestSigner(
+                settings.private_key_pem
+            )
+        cache = getattr(_clients, "by_settings", None)
+        if cache is None:
+            cache = _clients.by_settings = {}
+        key = dataclasses.replace(settings, private_key_pem=fingerprint.encode())
+        client = cache.get(key)
+        if client is None:
+            client = cache[key] = spar_protocol.SparClient(
+                settings.spar_url,
+                signer,
+                sender_id=settings.sender_id,
+                receiver_id=settings.receiver_id,
+                sender_uri=settings.sender_uri,
+                timeout=(
+                    settings.connect_timeout_seconds,
+                    settings.read_timeout_seconds,
+                ),
+            )
+        return client

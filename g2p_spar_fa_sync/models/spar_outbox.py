@@ -1,0 +1,597 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import contextlib
+import logging
+import threading
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.http import request
+from odoo.tools import SQL
+
+from ..lib import spar_push
+from ..lib.backoff import retry_delay
+
+_logger = logging.getLogger(__name__)
+
+MANAGER = "g2p_spar_fa_base.group_fa_manager"
+# A row can be sent when it waits, is due, and is its registrant's head.
+# clock_timestamp(), not now(): a long transaction must not see rows as not
+# yet due because its start time lags behind.
+CLAIMABLE = SQL(
+    """
+    o.state IN ('pending', 'retry_wait')
+    AND (o.next_attempt_at IS NULL
+         OR o.next_attempt_at <= clock_timestamp() AT TIME ZONE 'UTC')
+    AND NOT EXISTS (
+        SELECT 1 FROM g2p_spar_outbox e
+         WHERE e.partner_id = o.partner_id
+           AND e.sequence < o.sequence
+           AND e.state IN ('pending', 'sending', 'retry_wait', 'failed'))
+    """
+)
+DISPATCH_NOW = "g2p_spar_fa_sync.dispatch.now"
+DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
+
+
+class G2pSparOutbox(models.Model):
+    """What SPAR must hold for a registrant, written with the change itself.
+
+    Every change of a registrant's payment FA writes a row in the same
+    database transaction, so a committed change always has a row and a
+    rolled-back one never has. Rows carry a full snapshot (not a diff): SPAR
+    keeps state, so only the latest snapshot of a registrant matters and an
+    older row still waiting is superseded by a newer one for the same SPAR ID.
+
+    Rows of one registrant reach SPAR strictly in ``sequence`` order: only
+    the oldest unfinished row of a registrant (its head) can be claimed.
+    Different registrants go in parallel, claimed with ``FOR UPDATE SKIP
+    LOCKED`` by any number of jobs, workers or Odoo nodes.
+    """
+
+    _name = "g2p.spar.outbox"
+    _description = "SPAR Outbox Row"
+    _order = "id desc"
+    _rec_name = "reference_id"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Registrant",
+        required=True,
+        readonly=True,
+        index=True,
+        ondelete="restrict",
+    )
+    sequence = fields.Integer(
+        required=True,
+        readonly=True,
+        help="Order of this row among the registrant's rows.",
+    )
+    operation = fields.Selection(
+        [("link", "Link"), ("update", "Update"), ("unlink", "Unlink")],
+        required=True,
+        readonly=True,
+        help="Operation planned from what was known when the row was written.",
+    )
+    sent_operation = fields.Selection(
+        [("link", "Link"), ("update", "Update"), ("unlink", "Unlink")],
+        readonly=True,
+        help="Operation SPAR accepted, after falling back on its answer "
+        "(a link of a mapped ID becomes an update, and the reverse).",
+    )
+    spar_id = fields.Char(string="SPAR ID", required=True, readonly=True, index=True)
+    fa = fields.Char(string="Financial Address", readonly=True, groups=MANAGER)
+    fa_masked = fields.Char(string="Financial Address (masked)", readonly=True)
+    name = fields.Char(string="Name sent", readonly=True, groups=MANAGER)
+    phone_number = fields.Char(string="Payment phone", readonly=True, groups=MANAGER)
+    additional_info = fields.Json(readonly=True, groups=MANAGER)
+    channel = fields.Selection(
+        [
+            ("backend", "Backend"),
+            ("portal", "Portal"),
+            ("api", "API"),
+            ("odk", "ODK import"),
+            ("import", "File import"),
+            ("code", "Code"),
+        ],
+        required=True,
+        readonly=True,
+        default="code",
+    )
+    user_id = fields.Many2one(
+        "res.users", string="Changed by", readonly=True, default=lambda s: s.env.uid
+    )
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("sending", "Sending"),
+            ("retry_wait", "Waiting to retry"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("superseded", "Superseded"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="pending",
+        readonly=True,
+        index=True,
+    )
+    superseded_by_id = fields.Many2one("g2p.spar.outbox", readonly=True)
+    attempts = fields.Integer(readonly=True, default=0)
+    next_attempt_at = fields.Datetime(readonly=True)
+    sending_since = fields.Datetime(readonly=True)
+    done_at = fields.Datetime(readonly=True)
+    last_error = fields.Text(readonly=True, help="FA values are redacted.")
+    reason_code = fields.Char(readonly=True, help="SPAR's reason code.")
+    message_id = fields.Char(string="SPAR message ID", readonly=True)
+    transaction_id = fields.Char(string="SPAR transaction ID", readonly=True)
+    reference_id = fields.Char(
+        string="SPAR reference ID",
+        compute="_compute_reference_id",
+        search="_search_reference_id",
+        help="The row's handle in SPAR requests and logs: its database id.",
+    )
+    verification = fields.Selection(
+        [
+            ("unverified", "Not verified"),
+            ("verified", "Verified in SPAR"),
+            ("mismatch", "SPAR holds something else"),
+        ],
+        default="unverified",
+        required=True,
+        readonly=True,
+    )
+    verified_at = fields.Datetime(readonly=True)
+    spar_fa_masked = fields.Char(string="FA seen in SPAR (masked)", readonly=True)
+
+    _sql_constraints = [
+        (
+            "partner_sequence_unique",
+            "UNIQUE (partner_id, sequence)",
+            "Two outbox rows of one registrant cannot share an order.",
+        )
+    ]
+
+    def init(self):
+        # The claim walks waiting rows in id order and checks each has no
+        # unfinished predecessor: both indexes stay as small as the backlog,
+        # not the table, so the claim costs the same at 10k or 1M rows.
+        self.env.cr.execute(
+            """
+            CREATE INDEX IF NOT EXISTS g2p_spar_outbox_waiting_idx
+            ON g2p_spar_outbox (id) WHERE state IN ('pending', 'retry_wait');
+            CREATE INDEX IF NOT EXISTS g2p_spar_outbox_unfinished_idx
+            ON g2p_spar_outbox (partner_id, sequence)
+            WHERE state IN ('pending', 'sending', 'retry_wait', 'failed');
+            CREATE INDEX IF NOT EXISTS g2p_spar_outbox_done_idx
+            ON g2p_spar_outbox (partner_id, sequence DESC) WHERE state = 'done';
+            """
+        )
+
+    def _compute_reference_id(self):
+        for row in self:
+            row.reference_id = str(row.id)
+
+    def _search_reference_id(self, operator, value):
+        if operator != "=" or not str(value).isdigit():
+            raise UserError(_("Search the SPAR reference ID by its exact value."))
+        return [("id", "=", int(value))]
+
+    # ------------------------------------------------------------------
+    # writing rows
+
+    @api.model
+    def _current_channel(self):
+        channel = self.env.context.get("g2p_fa_channel")
+        if channel:
+            return channel
+        if self.env.context.get("import_file"):
+            return "import"
+        return "backend" if request else "code"
+
+    @api.model
+    def _snapshot(self, partner):
+        """What SPAR should hold for the registrant's current FA."""
+        fa = partner.sudo().payment_fa_id
+        return {
+            "spar_id": partner.spar_id,
+            "fa": fa.fa_string,
+            "fa_masked": fa.fa_masked,
+            "name": partner.name,
+            "phone_number": fa.payment_msisdn if fa.kind == "mobile" else False,
+            "additional_info": [{"fa_kind": fa.kind}],
+        }
+
+    @api.model
+    def _record_upserts(self, partners):
+        """Rows that make SPAR map each registrant to its current FA."""
+        vals_list = [
+            dict(self._snapshot(partner), partner_id=partner.id)
+            for partner in partners
+            if partner.spar_id
+        ]
+        return self._record(vals_list, upsert=True)
+
+    @api.model
+    def _record_unlinks(self, partners, spar_ids=None):
+        """Rows that remove each registrant's mapping from SPAR.
+
+        ``spar_ids`` maps a partner id to the SPAR ID to unlink when it is not
+        the current one (the registrant's ID changed).
+        """
+        spar_ids = spar_ids or {}
+        vals_list = [
+            {
+                "partner_id": partner.id,
+                "spar_id": spar_ids.get(partner.id, partner.spar_id),
+                "additional_info": [],
+            }
+            for partner in partners
+            if spar_ids.get(partner.id, partner.spar_id)
+        ]
+        return self._record(vals_list, upsert=False)
+
+    @api.model
+    def _record(self, vals_list, upsert):
+        if not vals_list:
+            return self.browse()
+        sequences = self._next_sequences([v["partner_id"] for v in vals_list])
+        linked = self._linked_spar_ids([v["partner_id"] for v in vals_list])
+        channel = self._current_channel()
+        for vals, sequence in zip(vals_list, sequences, strict=True):
+            if not upsert:
+                operation = "unlink"
+            elif linked.get(vals["partner_id"]) == vals["spar_id"]:
+                operation = "update"
+            else:
+                operation = "link"
+            # A registrant changed twice in one transaction: the second row
+            # follows the first, which will have linked the ID.
+            linked[vals["partner_id"]] = vals["spar_id"] if upsert else None
+            vals.update(sequence=sequence, operation=operation, channel=channel)
+        rows = self.sudo().create(vals_list)
+        rows._supersede_older()
+        self._schedule_dispatch()
+        return rows
+
+    @api.model
+    def _next_sequences(self, partner_ids):
+        """Reserve the next order numbers of these registrants.
+
+        Incrementing a counter on the partner row makes concurrent changes of
+        one registrant conflict: under Odoo's REPEATABLE READ the later
+        transaction fails with a serialization error and is retried by Odoo,
+        so rows are numbered in commit order and never share a number.
+        """
+        counts = {}
+        for partner_id in partner_ids:
+            counts[partner_id] = counts.get(partner_id, 0) + 1
+        self.env.cr.execute(
+            """
+            UPDATE res_partner p
+               SET g2p_spar_outbox_seq = COALESCE(p.g2p_spar_outbox_seq, 0) + v.n
+              FROM unnest(%s::int[], %s::int[]) AS v(id, n)
+             WHERE p.id = v.id
+         RETURNING p.id, p.g2p_spar_outbox_seq
+            """,
+            (list(counts), list(counts.values())),
+        )
+        next_by_partner = {
+            pid: last - counts[pid] + 1 for pid, last in self.env.cr.fetchall()
+        }
+        self.env["res.partner"].invalidate_model(["g2p_spar_outbox_seq"])
+        sequences = []
+        for partner_id in partner_ids:
+            sequences.append(next_by_partner[partner_id])
+            next_by_partner[partner_id] += 1
+        return sequences
+
+    @api.model
+    def _linked_spar_ids(self, partner_ids):
+        """The SPAR ID each registrant is mapped under, as far as we know.
+
+        That is the last row SPAR accepted: a link or update maps its ID, an
+        unlink leaves nothing. Unfinished rows that are already in flight
+        count too, as their result is likely to be a mapping.
+        """
+        self.flush_model(["state", "partner_id", "spar_id", "operation", "sequence"])
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (partner_id) partner_id, spar_id, operation
+              FROM g2p_spar_outbox
+             WHERE partner_id = ANY(%s) AND state IN ('done', 'sending')
+          ORDER BY partner_id, sequence DESC
+            """,
+            (list(set(partner_ids)),),
+        )
+        return {
+            partner_id: (spar_id if operation != "unlink" else None)
+            for partner_id, spar_id, operation in self.env.cr.fetchall()
+        }
+
+    def _supersede_older(self):
+        """Older rows still waiting for the same SPAR ID are moot now.
+
+        Rows being sent right now are locked by their job and skipped: they
+        finish first and the new row follows them, keeping the order.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            WITH moot AS (
+                SELECT o.id, max(n.id) AS newer_id
+                  FROM g2p_spar_outbox o
+                  JOIN g2p_spar_outbox n
+                    ON n.partner_id = o.partner_id
+                   AND n.spar_id = o.spar_id
+                   AND n.sequence > o.sequence
+                 WHERE n.id = ANY(%s) AND o.state IN ('pending', 'retry_wait')
+              GROUP BY o.id
+            ), lockable AS (
+                SELECT id FROM g2p_spar_outbox
+                 WHERE id IN (SELECT id FROM moot)
+                   FOR UPDATE SKIP LOCKED
+            )
+            UPDATE g2p_spar_outbox o
+               SET state = 'superseded', superseded_by_id = moot.newer_id,
+                   write_date = clock_timestamp() AT TIME ZONE 'UTC'
+              FROM moot
+             WHERE o.id = moot.id AND o.id IN (SELECT id FROM lockable)
+            """,
+            (self.ids,),
+        )
+        self.invalidate_model(["state", "superseded_by_id"])
+
+    @api.model
+    def _schedule_dispatch(self):
+        """Enqueue one dispatch job when the transaction commits.
+
+        Once per transaction, however many rows it wrote: a CSV import of
+        ten thousand FAs makes one job, which chains as many as it needs.
+        """
+        precommit = self.env.cr.precommit
+        if not precommit.data.get(DISPATCH_NOW):
+            precommit.data[DISPATCH_NOW] = True
+            precommit.add(self._enqueue_dispatch)
+
+    @api.model
+    def _enqueue_dispatch(self, eta=None):
+        outbox = self.sudo()
+        if eta:
+            outbox.with_delay(eta=eta, identity_key=DISPATCH_LATER)._dispatch()
+        else:
+            outbox.with_delay(identity_key=DISPATCH_NOW)._dispatch()
+
+    # ------------------------------------------------------------------
+    # dispatching
+
+    @contextlib.contextmanager
+    def _own_transaction(self):
+        """A short transaction of its own, committed on exit.
+
+        READ COMMITTED so that ``FOR UPDATE SKIP LOCKED`` and the
+        compare-and-set of results see rows other workers just committed,
+        instead of failing on them as REPEATABLE READ would. A plain
+        TransactionCase cannot see other transactions: there the test's own
+        transaction is used.
+        """
+        testing = getattr(threading.current_thread(), "testing", False)
+        if testing and not self.env.registry.in_test_mode():
+            with self.env.cr.savepoint():
+                yield self.env(su=True)
+            return
+        with self.env.registry.cursor() as cr:
+            if not self.env.registry.in_test_mode():
+                cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            yield api.Environment(cr, SUPERUSER_ID, {})
+
+    @api.model
+    def _claimable_count(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT count(*) FROM g2p_spar_outbox o WHERE %s", CLAIMABLE)
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _claim(self, limit):
+        """Lock and mark ``sending`` up to ``limit`` registrant heads."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT o.id FROM g2p_spar_outbox o
+                 WHERE %s
+              ORDER BY o.id
+                 LIMIT %s
+                   FOR UPDATE OF o SKIP LOCKED
+                """,
+                CLAIMABLE,
+                limit,
+            )
+        )
+        rows = self.browse([r[0] for r in self.env.cr.fetchall()])
+        # Two registrants can hold one SPAR ID at different times (an ID
+        # given back and reused): SPAR fails a whole batch naming an ID twice.
+        seen, batch = set(), self.browse()
+        for row in rows:
+            if row.spar_id not in seen:
+                seen.add(row.spar_id)
+                batch |= row
+        if batch:
+            self.env.cr.execute(
+                """
+                UPDATE g2p_spar_outbox
+                   SET state = 'sending', attempts = COALESCE(attempts, 0) + 1,
+                       sending_since = clock_timestamp() AT TIME ZONE 'UTC',
+                       write_date = clock_timestamp() AT TIME ZONE 'UTC'
+                 WHERE id = ANY(%s)
+                """,
+                (batch.ids,),
+            )
+            batch.invalidate_recordset(["state", "attempts", "sending_since"])
+        return batch, len(rows) >= limit
+
+    def _push_items(self):
+        linked = self._linked_spar_ids(self.partner_id.ids)
+        items = []
+        for row in self:
+            operation = row.operation
+            if operation != "unlink":
+                # Decided anew from what is known now; SPAR's answer corrects it.
+                is_linked = linked.get(row.partner_id.id) == row.spar_id
+                operation = "update" if is_linked else "link"
+            items.append(
+                spar_push.PushItem(
+                    reference_id=row.reference_id,
+                    operation=operation,
+                    spar_id=row.spar_id,
+                    fa=row.fa or "",
+                    name=row.name or None,
+                    phone_number=row.phone_number or None,
+                    additional_info=tuple(row.additional_info or ()),
+                    attempt=row.attempts,
+                )
+            )
+        return items
+
+    @api.model
+    def _dispatch(self):
+        """Job: push a batch of registrant heads to SPAR, then chain.
+
+        Claim and result are two short transactions; SPAR is called between
+        them, holding no lock. A worker killed in between leaves its rows in
+        ``sending``; the recovery cron returns them to ``pending`` and the
+        link/update fallback makes the resend harmless.
+        """
+        connector = self.env["g2p.spar.connector"]
+        settings = connector._settings()
+        with self._own_transaction() as env:
+            rows, more = env[self._name]._claim(settings.batch_size)
+            items = rows._push_items()
+            claimed = dict(zip(rows.ids, rows.mapped("attempts"), strict=True))
+        if more:
+            with self._own_transaction() as env:
+                env[self._name]._enqueue_dispatch()
+        if not items:
+            return _("Nothing to send.")
+        results = spar_push.push_batch(
+            connector._client(settings), items, verify=settings.verify_after_push
+        )
+        with self._own_transaction() as env:
+            outbox = env[self._name]
+            outbox.browse(claimed)._record_results(claimed, results, settings)
+            outbox._schedule_retry_wakeup()
+        counts = {}
+        for result in results.values():
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+    def _record_results(self, claimed, results, settings):
+        """Store SPAR's answers, unless a row was taken from this job.
+
+        A row returned to ``pending`` by the recovery cron and claimed again
+        has more attempts than this job claimed it with: its newer attempt
+        owns it.
+        """
+        self.env.cr.execute(
+            "SELECT id, attempts FROM g2p_spar_outbox "
+            "WHERE id = ANY(%s) AND state = 'sending' FOR UPDATE",
+            (list(claimed),),
+        )
+        owned = {
+            rid for rid, attempts in self.env.cr.fetchall() if claimed[rid] == attempts
+        }
+        now = fields.Datetime.now()
+        for row in self.filtered(lambda r: r.id in owned):
+            result = results[row.reference_id]
+            vals = {
+                "reason_code": result.reason_code or False,
+                "message_id": result.message_id or False,
+                "transaction_id": result.transaction_id or False,
+                "sending_since": False,
+            }
+            if result.outcome == "done":
+                vals.update(
+                    state="done",
+                    done_at=now,
+                    sent_operation=result.sent_operation,
+                    last_error=False,
+                    next_attempt_at=False,
+                )
+                if result.verification:
+                    vals.update(
+                        verification=result.verification,
+                        verified_at=now,
+                        spar_fa_masked=result.spar_fa_masked or False,
+                    )
+            elif result.outcome == "retry":
+                delay = retry_delay(
+                    row.attempts,
+                    settings.retry_base_seconds,
+                    settings.retry_cap_seconds,
+                )
+                vals.update(
+                    state="retry_wait",
+                    last_error=result.error,
+                    next_attempt_at=now + timedelta(seconds=delay),
+                )
+            else:
+                vals.update(state="failed", last_error=result.error)
+            row.write(vals)
+
+    @api.model
+    def _schedule_retry_wakeup(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT min(next_attempt_at) FROM g2p_spar_outbox "
+            "WHERE state = 'retry_wait'"
+        )
+        eta = self.env.cr.fetchone()[0]
+        if eta:
+            self._enqueue_dispatch(eta=eta)
+
+    # ------------------------------------------------------------------
+    # recovery
+
+    @api.model
+    def _cron_recover(self):
+        """Return rows stuck in ``sending`` to ``pending`` and make sure a
+        dispatch job exists while rows are due.
+
+        A row stays in ``sending`` only when its worker died between claim and
+        result; resending it is harmless thanks to the link/update fallback.
+        """
+        settings = self.env["g2p.spar.connector"]._settings()
+        stuck_before = fields.Datetime.now() - timedelta(
+            seconds=settings.sending_timeout_seconds
+        )
+        stuck = self.search(
+            [("state", "=", "sending"), ("sending_since", "<", stuck_before)]
+        )
+        if stuck:
+            _logger.warning("returning %d stuck outbox rows to pending", len(stuck))
+            stuck.write({"state": "pending", "sending_since": False})
+        if self._claimable_count():
+            self._enqueue_dispatch()
+
+    # ------------------------------------------------------------------
+    # actions of department users
+
+    def action_retry(self):
+        """Send failed or waiting rows again now (after a fix, usually)."""
+        rows = self.filtered(lambda r: r.state in ("failed", "retry_wait"))
+        if rows != self:
+            raise UserError(_("Only failed or waiting rows can be retried."))
+        rows.write({"state": "pending", "next_attempt_at": False})
+        self._enqueue_dispatch()
+        return True
+
+    def action_cancel(self):
+        """Give up on rows: the registrant's later rows are sent instead."""
+        rows = self.filtered(lambda r: r.state in ("pending", "retry_wait", "failed"))
+        if rows != self:
+            raise UserError(_("Only pending, waiting or failed rows can be cancelled."))
+        rows.write({"state": "cancelled", "next_attempt_at": False})
+        self._enqueue_dispatch()
+        return True

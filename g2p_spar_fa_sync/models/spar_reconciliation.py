@@ -1,0 +1,126 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models
+
+from ..lib import spar_protocol, spar_push
+
+RESOLVE_BATCH = 1000
+
+
+class G2pSparReconciliation(models.Model):
+    """A comparison of every registrant's FA here with what SPAR resolves.
+
+    Payment systems pay whatever SPAR resolves, so drift (a mapping missing
+    in SPAR, a different FA, or a mapping left in SPAR for a registrant whose
+    FA was removed here) must be found before a disbursement cycle, not after.
+    Registrants whose change is still on its way (an unfinished outbox row)
+    are skipped: they are not drift, only late.
+    """
+
+    _name = "g2p.spar.reconciliation"
+    _description = "SPAR Reconciliation Run"
+    _order = "id desc"
+
+    name = fields.Char(required=True, default=lambda s: fields.Datetime.now())
+    state = fields.Selection(
+        [("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="running",
+        required=True,
+        readonly=True,
+    )
+    finished_at = fields.Datetime(readonly=True)
+    checked_count = fields.Integer(readonly=True)
+    in_sync_count = fields.Integer(readonly=True)
+    skipped_count = fields.Integer(
+        readonly=True, help="Registrants with a change still on its way to SPAR."
+    )
+    drift_ids = fields.One2many("g2p.spar.drift", "reconciliation_id", readonly=True)
+    drift_count = fields.Integer(compute="_compute_drift_count")
+    error = fields.Text(readonly=True)
+
+    @api.depends("drift_ids")
+    def _compute_drift_count(self):
+        for run in self:
+            run.drift_count = len(run.drift_ids)
+
+    @api.model
+    def _cron_start(self):
+        run = self.create({})
+        run.with_delay()._run()
+        return run
+
+    def action_start(self):
+        return self._cron_start()
+
+    def _expected_fas(self):
+        """{partner id: (spar id, expected FA or None)} for every registrant
+        that has or had an FA, with the ones still in flight left out."""
+        self.env.cr.execute(
+            """
+            SELECT p.id, p.spar_id, fa.fa_string, p.active
+              FROM res_partner p
+              LEFT JOIN g2p_payment_fa fa ON fa.partner_id = p.id AND fa.active
+             WHERE p.spar_id IS NOT NULL
+               AND EXISTS (SELECT 1 FROM g2p_payment_fa h WHERE h.partner_id = p.id)
+               AND NOT EXISTS (
+                    SELECT 1 FROM g2p_spar_outbox o
+                     WHERE o.partner_id = p.id
+                       AND o.state IN ('pending', 'sending', 'retry_wait', 'failed'))
+          ORDER BY p.id
+            """
+        )
+        return {
+            pid: (spar_id, fa if active else None)
+            for pid, spar_id, fa, active in self.env.cr.fetchall()
+        }
+
+    def _run(self):
+        """Job: resolve every registrant in batches and record the drift."""
+        self.ensure_one()
+        connector = self.env["g2p.spar.connector"]
+        client = connector._client(connector._settings())
+        expected = self._expected_fas()
+        self.env.cr.execute(
+            "SELECT count(DISTINCT partner_id) FROM g2p_spar_outbox "
+            "WHERE state IN ('pending', 'sending', 'retry_wait', 'failed')"
+        )
+        skipped = self.env.cr.fetchone()[0]
+        held = spar_push.resolve_fas(
+            client, [spar_id for spar_id, _want in expected.values()], RESOLVE_BATCH
+        )
+        drift_vals = []
+        for pid, (spar_id, want) in expected.items():
+            kind = self._drift_kind(want, held.get(spar_id))
+            if kind:
+                drift_vals.append(
+                    {
+                        "reconciliation_id": self.id,
+                        "partner_id": pid,
+                        "spar_id": spar_id,
+                        "kind": kind,
+                        "expected_fa_masked": spar_protocol.redact(want),
+                        "spar_fa_masked": spar_protocol.redact(held.get(spar_id)),
+                    }
+                )
+        self.env["g2p.spar.drift"].create(drift_vals)
+        self.write(
+            {
+                "state": "done",
+                "finished_at": fields.Datetime.now(),
+                "checked_count": len(expected),
+                "in_sync_count": len(expected) - len(drift_vals),
+                "skipped_count": skipped,
+            }
+        )
+        return _(
+            "%(n)s registrants checked, %(d)s drifted",
+            n=len(expected),
+            d=len(drift_vals),
+        )
+
+    @api.model
+    def _drift_kind(self, want, have):
+        if want == have:
+            return False
+        if want is None:
+            return "orphan"
+        return "missing" if have is None else "different"

@@ -1,0 +1,1 @@
+from . import test_dispatch, test_faults, test_outbox

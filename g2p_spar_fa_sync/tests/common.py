@@ -1,0 +1,63 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import itertools
+import uuid
+from datetime import timedelta
+
+from odoo import fields
+
+from odoo.addons.g2p_spar_fa_base.tests.common import PaymentFaCommon
+from odoo.addons.queue_job.tests.common import trap_jobs
+
+from ..lib import spar_push
+
+_refs = itertools.count(1)
+
+
+class SparSyncCommon(PaymentFaCommon):
+    """Registrants with FAs, and a way to drain the outbox into the real SPAR.
+
+    SPAR's database outlives each test's transaction: every registrant gets a
+    registrant ID unique to the run, so tests never see each other's mappings.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Outbox = cls.env["g2p.spar.outbox"]
+        cls.connector = cls.env["g2p.spar.connector"]
+        cls.run_tag = uuid.uuid4().hex[:10].upper()
+
+    def _registrant(self, name="Registrant"):
+        return self._create_registrant(
+            name, registrant_ref=f"T{self.run_tag}{next(_refs):04d}"
+        )
+
+    def _mobile_fa(self, partner, msisdn, **vals):
+        return self._create_fa(partner, kind="mobile", payment_msisdn=msisdn, **vals)
+
+    def _rows(self, partner):
+        return self.Outbox.search([("partner_id", "=", partner.id)], order="sequence")
+
+    def _client(self):
+        return self.connector._client(self.connector._settings())
+
+    def spar_fa(self, partner, spar_id=None):
+        """The FA SPAR resolves for the registrant right now (None: unmapped)."""
+        spar_id = spar_id or partner.spar_id
+        return spar_push.resolve_fas(self._client(), [spar_id])[spar_id]
+
+    def make_due(self):
+        """Skip the back-off of rows waiting to retry, as time passing would."""
+        self.Outbox.search([("state", "=", "retry_wait")]).write(
+            {"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)}
+        )
+
+    def drain(self, rounds=20):
+        """Run dispatch jobs until nothing is claimable (what the job runner
+        does); jobs they enqueue are trapped, not run twice."""
+        with trap_jobs():
+            for _round in range(rounds):
+                if not self.Outbox._claimable_count():
+                    return
+                self.Outbox._dispatch()
+        raise AssertionError("the outbox did not drain")

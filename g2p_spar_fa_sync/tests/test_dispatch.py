@@ -1,0 +1,105 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from ..lib import spar_protocol
+from .common import SparSyncCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDispatchToSpar(SparSyncCommon):
+    """Against the real SPAR mapper, signatures verified for real."""
+
+    def test_link_update_unlink_reach_spar_and_are_verified(self):
+        partner = self._registrant()
+        first = self._mobile_fa(partner, "+254712345678")
+        self.drain()
+        self.assertEqual(self.spar_fa(partner), first.fa_string)
+        row = self._rows(partner)
+        self.assertRecordValues(
+            row,
+            [{"state": "done", "sent_operation": "link", "verification": "verified"}],
+        )
+        self.assertTrue(row.message_id and row.transaction_id)
+
+        second = self._create_bank_fa(partner)
+        self.drain()
+        self.assertEqual(self.spar_fa(partner), second.fa_string)
+        self.assertEqual(self._rows(partner)[-1].sent_operation, "update")
+
+        second.action_remove()
+        self.drain()
+        self.assertIsNone(self.spar_fa(partner))
+        self.assertEqual(self._rows(partner)[-1].sent_operation, "unlink")
+
+    def test_link_of_an_id_spar_already_maps_falls_back_to_update(self):
+        partner = self._registrant()
+        self._client().link(
+            [spar_protocol.FaMapping("x", partner.spar_id, "phone:+254700000000")]
+        )
+        fa = self._mobile_fa(partner, "+254712345678")
+        self.assertEqual(self._rows(partner).operation, "link")
+        self.drain()
+        self.assertEqual(self._rows(partner).sent_operation, "update")
+        self.assertEqual(self.spar_fa(partner), fa.fa_string)
+
+    def test_update_of_an_id_spar_lost_falls_back_to_link(self):
+        partner = self._registrant()
+        self._create_bank_fa(partner)
+        self.drain()
+        self._client().unlink([partner.spar_id])
+        fa = self._mobile_fa(partner, "+254712345678")
+        self.assertEqual(self._rows(partner)[-1].operation, "update")
+        self.drain()
+        self.assertEqual(self._rows(partner)[-1].sent_operation, "link")
+        self.assertEqual(self.spar_fa(partner), fa.fa_string)
+
+    def test_interleaved_edits_of_two_registrants_end_with_each_ones_last(self):
+        first, second = self._registrant(), self._registrant()
+        self._mobile_fa(first, "+254712340001")
+        self._mobile_fa(second, "+254712340002")
+        last_first = self._mobile_fa(first, "+254712340003")
+        last_second = self._mobile_fa(second, "+254712340004")
+        self.drain()
+        self.assertEqual(self.spar_fa(first), last_first.fa_string)
+        self.assertEqual(self.spar_fa(second), last_second.fa_string)
+
+    def test_three_quick_edits_end_with_the_last_in_spar(self):
+        partner = self._registrant()
+        self._mobile_fa(partner, "+254712340011")
+        # The first edit is in flight when the next two arrive.
+        self.Outbox._claim(1000)
+        self._mobile_fa(partner, "+254712340012")
+        last = self._mobile_fa(partner, "+254712340013")
+        rows = self._rows(partner)
+        self.assertEqual(rows.mapped("state"), ["sending", "superseded", "pending"])
+        rows[0].write({"state": "pending"})  # its worker gave it back
+        self.drain()
+        self.assertEqual(self.spar_fa(partner), last.fa_string)
+        self.assertEqual(rows.mapped("state"), ["done", "superseded", "done"])
+
+    def test_failed_head_blocks_only_its_registrant_until_retried(self):
+        blocked, free = self._registrant(), self._registrant()
+        self._create_bank_fa(blocked)
+        self._create_bank_fa(free)
+        self._rows(blocked).write({"state": "failed", "last_error": "rejected"})
+        blocked_last = self._mobile_fa(blocked, "+254712340021")
+        free_last = self._mobile_fa(free, "+254712340022")
+        self.drain()
+        self.assertEqual(self.spar_fa(free), free_last.fa_string)
+        self.assertIsNone(self.spar_fa(blocked))
+        self.assertEqual(self._rows(blocked)[-1].state, "pending")
+
+        self._rows(blocked)[0].action_retry()
+        self.drain()
+        self.assertEqual(self.spar_fa(blocked), blocked_last.fa_string)
+        self.assertEqual(self._rows(blocked).mapped("state"), ["done", "done"])
+
+    def test_registrant_id_change_moves_the_mapping_in_spar(self):
+        partner = self._registrant()
+        fa = self._create_bank_fa(partner)
+        self.drain()
+        old_spar_id = partner.spar_id
+        partner.registrant_ref = f"{partner.registrant_ref}M"
+        self.drain()
+        self.assertIsNone(self.spar_fa(partner, old_spar_id))
+        self.assertEqual(self.spar_fa(partner), fa.fa_string)

@@ -1,0 +1,155 @@
+"""push_batch decisions that the real mapper cannot be made to produce on cue.
+
+Per-item transient codes, link/update conflicts that never settle and a
+resolve that fails after a successful push come from a scripted client; every
+path the real mapper can produce is tested against it in the Odoo suite.
+"""
+
+import pytest
+
+from g2p_spar_fa_sync.lib import spar_protocol as sp
+from g2p_spar_fa_sync.lib.spar_push import (
+    MAX_ROUNDS,
+    SIGNATURE_ATTEMPTS,
+    PushItem,
+    push_batch,
+)
+
+
+class ScriptedClient:
+    """Answers each call from a script: {action: callable(item) -> outcome kind}."""
+
+    def __init__(self, script, resolved=None, resolve_error=None):
+        self.script = script
+        self.resolved = resolved or {}
+        self.resolve_error = resolve_error
+        self.calls = []
+
+    def _answer(self, action, items):
+        self.calls.append((action, [item.id for item in items]))
+        answer = self.script[action]
+        if isinstance(answer, Exception):
+            raise answer
+        outcomes = {
+            item.reference_id: sp.Outcome(
+                action, item.reference_id, item.id, answer(item), "rjct", "code", "msg"
+            )
+            for item in items
+        }
+        return sp.SparResult(action, "m1", "t1", outcomes)
+
+    def link(self, items):
+        return self._answer("link", items)
+
+    def update(self, items):
+        return self._answer("update", items)
+
+    def unlink(self, items):
+        return self._answer("unlink", items)
+
+    def resolve(self, ids):
+        self.calls.append(("resolve", list(ids)))
+        if self.resolve_error:
+            raise self.resolve_error
+        outcomes = {
+            i: sp.Outcome(
+                "resolve",
+                i,
+                i,
+                sp.OutcomeKind.DONE
+                if i in self.resolved
+                else sp.OutcomeKind.NOT_LINKED,
+                "succ",
+                fa=self.resolved.get(i),
+            )
+            for i in ids
+        }
+        return sp.SparResult("resolve", "m2", "t2", outcomes)
+
+
+def item(ref, operation="link", fa="phone:+254712345678", attempt=1):
+    return PushItem(ref, operation, f"token:{ref}@REG", fa, attempt=attempt)
+
+
+def kind(value):
+    return lambda _item: value
+
+
+def test_link_conflict_falls_back_to_update_and_is_verified():
+    client = ScriptedClient(
+        {
+            "link": kind(sp.OutcomeKind.ALREADY_LINKED),
+            "update": kind(sp.OutcomeKind.DONE),
+        },
+        resolved={"token:a@REG": "phone:+254712345678"},
+    )
+    result = push_batch(client, [item("a")])["a"]
+    assert (result.outcome, result.sent_operation) == ("done", "update")
+    assert result.verification == "verified"
+    assert [c[0] for c in client.calls] == ["link", "update", "resolve"]
+
+
+def test_conflicts_that_never_settle_wait_for_a_later_attempt():
+    client = ScriptedClient(
+        {
+            "link": kind(sp.OutcomeKind.ALREADY_LINKED),
+            "update": kind(sp.OutcomeKind.NOT_LINKED),
+        }
+    )
+    result = push_batch(client, [item("a")])["a"]
+    assert result.outcome == "retry"
+    assert len(client.calls) == MAX_ROUNDS
+
+
+def test_item_level_retry_and_permanent_codes():
+    outcomes = {"a": sp.OutcomeKind.RETRY, "b": sp.OutcomeKind.PERMANENT}
+    client = ScriptedClient({"link": lambda i: outcomes[i.reference_id]})
+    results = push_batch(client, [item("a"), item("b")], verify=False)
+    assert results["a"].outcome == "retry"
+    assert results["b"].outcome == "failed"
+    assert results["b"].error == "code: msg"
+
+
+def test_a_failed_request_fails_only_its_own_action():
+    client = ScriptedClient(
+        {
+            "unlink": sp.SparTransientError("HTTP 500", action="unlink"),
+            "link": kind(sp.OutcomeKind.DONE),
+        }
+    )
+    results = push_batch(client, [item("a", "unlink"), item("b", "link")], verify=False)
+    assert results["a"].outcome == "retry"
+    assert results["b"].outcome == "done"
+
+
+@pytest.mark.parametrize(
+    ("attempt", "expected"),
+    [(1, "retry"), (SIGNATURE_ATTEMPTS - 1, "retry"), (SIGNATURE_ATTEMPTS, "failed")],
+)
+def test_rejected_signature_is_retried_a_few_times_then_failed(attempt, expected):
+    error = sp.SparPermanentError(
+        "signature rejected", action="link", reason_code=sp.JWT_INVALID
+    )
+    client = ScriptedClient({"link": error})
+    result = push_batch(client, [item("a", attempt=attempt)], verify=False)["a"]
+    assert result.outcome == expected
+    assert result.reason_code == sp.JWT_INVALID
+
+
+def test_mismatch_on_read_back_is_flagged_with_a_masked_value():
+    client = ScriptedClient(
+        {"link": kind(sp.OutcomeKind.DONE)},
+        resolved={"token:a@REG": "phone:+254799999999"},
+    )
+    result = push_batch(client, [item("a")])["a"]
+    assert result.verification == "mismatch"
+    assert "799999999" not in result.spar_fa_masked
+
+
+def test_failed_read_back_leaves_the_row_done_but_unverified():
+    client = ScriptedClient(
+        {"link": kind(sp.OutcomeKind.DONE)},
+        resolve_error=sp.SparTransientError("timeout", action="resolve"),
+    )
+    result = push_batch(client, [item("a")])["a"]
+    assert (result.outcome, result.verification) == ("done", None)
