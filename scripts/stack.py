@@ -661,16 +661,16 @@ def run_linters(tally, stack):
 ODOO_RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 
 
-def run_odoo_tests(tally, stack):
+def run_odoo_tests(tally, stack, addons):
     config = stack.odoo_config(workers=0)
-    tags = ",".join(f"/{a}" for a in ADDONS)
+    tags = ",".join(f"/{a}" for a in addons)
     log_file = stack.logs / "odoo-tests.log"
     cmd = stack.odoo_cmd(
         config,
         "-d",
         "g2p_test",
         "-i",
-        ",".join(ADDONS),
+        ",".join(addons),
         "--test-enable",
         "--test-tags",
         tags,
@@ -745,7 +745,7 @@ def cmd_test(args):
         if "lint" in args.parts:
             run_linters(tally, stack)
         if "odoo" in args.parts:
-            run_odoo_tests(tally, stack)
+            run_odoo_tests(tally, stack, args.addons)
         if "pytest" in args.parts:
             run_pytest(tally, stack)
     finally:
@@ -773,6 +773,13 @@ def main():
         default=["lint", "odoo", "pytest"],
         choices=["lint", "odoo", "pytest"],
         help="run only some parts (default: all)",
+    )
+    test.add_argument(
+        "--addons",
+        nargs="+",
+        default=ADDONS,
+        choices=ADDONS,
+        help="install and test only these addons (and their dependencies)",
     )
     test.add_argument(
         "--keep", action="store_true", help="keep the throw-away stack's logs"
