@@ -38,8 +38,9 @@ class G2pPaymentFa(models.Model):
 
     Extension points for such a module (all called in the same transaction):
 
-    * :meth:`_on_fa_replaced` -- after each :meth:`create`, with the FA that
-      was archived for it (possibly empty) and the new current FA;
+    * :meth:`_on_fa_replaced` -- after :meth:`create`, with the FAs that
+      were archived (possibly none) and the new current FAs, once per wave of
+      a batch in which each registrant appears once;
     * :meth:`_on_fa_removed` -- after FAs were archived without a successor
       (:meth:`action_remove`, ``action_archive`` or ``write({"active": False})``).
     """
@@ -176,20 +177,41 @@ class G2pPaymentFa(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        # One at a time: a later FA of the same batch replaces an earlier one.
+        """Validate everything first, then replace FAs registrant by registrant.
+
+        Batches go in waves where each registrant appears once, so an import
+        of thousands of FAs costs a few queries per wave, not per FA, and a
+        later FA of the same batch still replaces an earlier one.
+        """
         settings = self._get_fa_settings()
-        records = self.browse()
-        for vals in vals_list:
-            vals = self._prepare_fa_vals(
-                self._add_missing_default_values(vals), settings
-            )
-            previous = self.search([("partner_id", "=", vals["partner_id"])])
+        prepared = [
+            self._prepare_fa_vals(self._add_missing_default_values(vals), settings)
+            for vals in vals_list
+        ]
+        created = [None] * len(prepared)
+        for wave in self._waves_by_partner(prepared):
+            partner_ids = [prepared[index]["partner_id"] for index in wave]
+            previous = self.search([("partner_id", "in", partner_ids)])
             previous.with_context(g2p_fa_replacing=True).write({"active": False})
             previous.flush_recordset(["active"])
-            new = super().create([vals])
+            new = super().create([prepared[index] for index in wave])
             self._on_fa_replaced(previous, new)
-            records |= new
-        return records
+            for index, record in zip(wave, new, strict=True):
+                created[index] = record.id
+        return self.browse(created)
+
+    @api.model
+    def _waves_by_partner(self, vals_list):
+        """Indexes of ``vals_list`` grouped so that a wave never names one
+        registrant twice; a registrant's n-th FA goes in the n-th wave."""
+        waves, seen = [], {}
+        for index, vals in enumerate(vals_list):
+            wave = seen.get(vals["partner_id"], 0)
+            seen[vals["partner_id"]] = wave + 1
+            if wave == len(waves):
+                waves.append([])
+            waves[wave].append(index)
+        return waves
 
     def write(self, vals):
         frozen = [fname for fname in IMMUTABLE_FIELDS if fname in vals]
@@ -236,10 +258,11 @@ class G2pPaymentFa(models.Model):
 
     @api.model
     def _on_fa_replaced(self, old, new):
-        """Hook: ``new`` is now the registrant's current FA.
+        """Hook: ``new`` are now their registrants' current FAs.
 
-        ``old`` is the FA archived for it, or an empty recordset for the
-        registrant's first FA. Override to react to every FA change.
+        ``old`` are the FAs archived for them (empty for a registrant's first
+        FA); each registrant appears at most once in ``new``. Override to
+        react to every FA change.
         """
 
     def _on_fa_removed(self):

@@ -54,7 +54,7 @@ class PushResult:
 
     ``error`` never holds an FA in clear; ``verification`` is None when no
     read-back was made (unlink, or resolve unavailable), else "verified" or
-    "mismatch" with what SPAR holds in ``spar_fa_masked``.
+    "mismatch", with what SPAR holds instead in ``spar_fa_masked``.
     """
 
     outcome: str
@@ -187,10 +187,11 @@ def _verify(client, items, results):
     for item in to_check:
         outcome = found.get(item.spar_id)
         held = outcome.fa if outcome is not None and outcome.linked else None
+        verified = held == item.fa
         results[item.reference_id] = replace(
             results[item.reference_id],
-            verification="verified" if held == item.fa else "mismatch",
-            spar_fa_masked=redact(held) if held else None,
+            verification="verified" if verified else "mismatch",
+            spar_fa_masked=None if verified else redact(held),
         )
 
 

@@ -2,6 +2,7 @@
 import contextlib
 import logging
 import threading
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, _, api, fields, models
@@ -287,22 +288,24 @@ class G2pSparOutbox(models.Model):
         return sequences
 
     @api.model
-    def _linked_spar_ids(self, partner_ids):
+    def _linked_spar_ids(self, partner_ids, states=("done", "sending")):
         """The SPAR ID each registrant is mapped under, as far as we know.
 
         That is the last row SPAR accepted: a link or update maps its ID, an
-        unlink leaves nothing. Unfinished rows that are already in flight
-        count too, as their result is likely to be a mapping.
+        unlink leaves nothing. By default rows in flight count too, as their
+        result is likely to be a mapping; a row being sent asks with
+        ``states=("done",)`` so as not to count itself.
         """
         self.flush_model(["state", "partner_id", "spar_id", "operation", "sequence"])
         self.env.cr.execute(
             """
-            SELECT DISTINCT ON (partner_id) partner_id, spar_id, operation
+            SELECT DISTINCT ON (partner_id) partner_id, spar_id,
+                   COALESCE(sent_operation, operation)
               FROM g2p_spar_outbox
-             WHERE partner_id = ANY(%s) AND state IN ('done', 'sending')
+             WHERE partner_id = ANY(%s) AND state = ANY(%s)
           ORDER BY partner_id, sequence DESC
             """,
-            (list(set(partner_ids)),),
+            (list(set(partner_ids)), list(states)),
         )
         return {
             partner_id: (spar_id if operation != "unlink" else None)
@@ -315,7 +318,7 @@ class G2pSparOutbox(models.Model):
         Rows being sent right now are locked by their job and skipped: they
         finish first and the new row follows them, keeping the order.
         """
-        self.env.flush_all()
+        self.flush_model()
         self.env.cr.execute(
             """
             WITH moot AS (
@@ -433,7 +436,7 @@ class G2pSparOutbox(models.Model):
         return batch, len(rows) >= limit
 
     def _push_items(self):
-        linked = self._linked_spar_ids(self.partner_id.ids)
+        linked = self._linked_spar_ids(self.partner_id.ids, states=("done",))
         items = []
         for row in self:
             operation = row.operation
@@ -503,6 +506,9 @@ class G2pSparOutbox(models.Model):
             rid for rid, attempts in self.env.cr.fetchall() if claimed[rid] == attempts
         }
         now = fields.Datetime.now()
+        # Rows with the same answer are written together: one UPDATE for a
+        # batch that went well, instead of one per row.
+        groups = defaultdict(list)
         for row in self.filtered(lambda r: r.id in owned):
             result = results[row.reference_id]
             vals = {
@@ -538,7 +544,9 @@ class G2pSparOutbox(models.Model):
                 )
             else:
                 vals.update(state="failed", last_error=result.error)
-            row.write(vals)
+            groups[tuple(sorted(vals.items()))].append(row.id)
+        for vals, row_ids in groups.items():
+            self.browse(row_ids).write(dict(vals))
 
     @api.model
     def _schedule_retry_wakeup(self):
