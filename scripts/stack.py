@@ -531,7 +531,7 @@ class Stack:
             f"g2p_spar_receiver_id = {SPAR_RECEIVER_ID}\n"
             f"g2p_spar_private_key_file = {self.private_key}\n"
             "\n[queue_job]\n"
-            "channels = root:2\n"
+            "channels = root:4,root.spar:2\n"
         )
         return config
 

@@ -1,0 +1,148 @@
+"""Drain rate of the outbox against raw batched SPAR calls and the naive path.
+
+1. N registrants get a mobile-wallet FA, committed with the job runner down,
+   so N outbox rows and one dispatch job wait.
+2. raw_batch_rate: the same SPAR links N other ids in direct batched calls
+   (batch size as configured), one after the other: the ceiling.
+3. drain_rate: Odoo starts with its job runner; from the first claim to the
+   last row done (linked and read back by resolve), rows per second.
+4. naive_rate: M more changes sent the naive way, one transaction and one
+   single-item link call per change (generous: no job runner overhead).
+5. p95_latency_s: with the runner idle, single edits timed from commit to the
+   row being verified in SPAR.
+"""
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from _harness import environment, odoo_server, open_registry, percentile, wait_until
+
+parser = argparse.ArgumentParser()
+parser.add_argument("config")
+parser.add_argument("db")
+parser.add_argument("--changes", type=int, default=10_000)
+parser.add_argument("--naive", type=int, default=500)
+parser.add_argument("--latency-samples", type=int, default=20)
+args = parser.parse_args()
+config_file, db, registry = open_registry(sys.argv)
+# Importable once the configuration has set the addons path.
+from odoo.addons.g2p_spar_fa_sync.lib import spar_protocol  # noqa: E402
+
+CHUNK = 500
+
+
+def log(message):
+    print(f"[drain] {message}", flush=True)
+
+
+def create_registrants_with_fa(env, prefix, count):
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"{prefix} {i}",
+                "is_registrant": True,
+                "registrant_ref": f"{prefix}{i}",
+            }
+            for i in range(count)
+        ]
+    )
+    env["g2p.payment.fa"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "kind": "mobile",
+                "payment_msisdn": f"+2547{i:08d}",
+                "provider_code": "MPESA",
+            }
+            for i, partner in enumerate(partners)
+        ]
+    )
+    return partners
+
+
+def outbox_counts(env, partner_ids):
+    env.cr.execute(
+        "SELECT count(*) FILTER (WHERE state <> 'pending'),"
+        " count(*) FILTER (WHERE state = 'done' AND verification = 'verified'),"
+        " count(*) FILTER (WHERE state IN ('failed', 'retry_wait'))"
+        " FROM g2p_spar_outbox WHERE partner_id = ANY(%s)",
+        (partner_ids,),
+    )
+    return env.cr.fetchone()
+
+
+with environment(registry) as env:
+    env["ir.config_parameter"].set_param("g2p_spar_fa.phone_region", "KE")
+    settings = env["g2p.spar.connector"]._settings()
+    client = env["g2p.spar.connector"]._client(settings)
+
+started = time.monotonic()
+partner_ids = []
+for start in range(0, args.changes, CHUNK):
+    with environment(registry) as env:
+        count = min(CHUNK, args.changes - start)
+        partner_ids += create_registrants_with_fa(env, f"D{start:06d}-", count).ids
+record_rate = args.changes / (time.monotonic() - started)
+log(f"{args.changes} FA changes recorded ({record_rate:.0f}/s)")
+
+items = [
+    spar_protocol.FaMapping(str(i), f"token:RAW{i}@BENCH", f"phone:+2548{i:08d}")
+    for i in range(args.changes)
+]
+started = time.monotonic()
+for start in range(0, len(items), settings.batch_size):
+    client.link(items[start : start + settings.batch_size])
+raw_rate = args.changes / (time.monotonic() - started)
+log(f"raw batched link: {raw_rate:.0f}/s")
+
+server_log = Path(config_file).parent / "logs" / "bench-odoo.log"
+with odoo_server(config_file, db, server_log):
+
+    def counts():
+        with environment(registry) as env:
+            return outbox_counts(env, partner_ids)
+
+    first_claim = wait_until(lambda: counts()[0] > 0, timeout=120)
+    last_done = wait_until(lambda: counts()[1] == len(partner_ids), timeout=1800)
+    drain_rate = len(partner_ids) / (last_done - first_claim)
+    log(f"outbox drain (link + read-back): {drain_rate:.0f}/s")
+
+    latencies = []
+    for sample in range(args.latency_samples):
+        with environment(registry) as env:
+            partner = create_registrants_with_fa(env, f"L{sample:04d}-", 1)
+        committed = time.monotonic()
+
+        def verified(partner_id=partner.id):
+            with environment(registry) as env:
+                return outbox_counts(env, [partner_id])[1] == 1
+
+        latencies.append(wait_until(verified, timeout=60, interval=0.01) - committed)
+    p95 = percentile(latencies, 0.95)
+    log(
+        f"commit-to-verified latency: median {statistics.median(latencies):.2f}s,"
+        f" p95 {p95:.2f}s"
+    )
+
+# The naive path: one transaction and one call per change, runner stopped.
+with environment(registry) as env:
+    naive_partners = create_registrants_with_fa(env, "N", args.naive)
+    rows = env["g2p.spar.outbox"].search([("partner_id", "in", naive_partners.ids)])
+    row_ids = rows.ids
+started = time.monotonic()
+for row_id in row_ids:
+    with environment(registry) as env:
+        row = env["g2p.spar.outbox"].browse(row_id)
+        client.link([spar_protocol.FaMapping(row.reference_id, row.spar_id, row.fa)])
+        row.write({"state": "done", "sent_operation": "link"})
+naive_rate = len(row_ids) / (time.monotonic() - started)
+log(f"naive one-call-per-change: {naive_rate:.0f}/s")
+
+print(
+    f"drain_rate={drain_rate:.1f} raw_batch_rate={raw_rate:.1f}"
+    f" naive_rate={naive_rate:.1f} ratio_raw={drain_rate / raw_rate:.2f}"
+    f" ratio_naive={drain_rate / naive_rate:.1f} p95_latency_s={p95:.2f}"
+)
