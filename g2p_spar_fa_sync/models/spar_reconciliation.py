@@ -77,16 +77,27 @@ class G2pSparReconciliation(models.Model):
         """Job: resolve every registrant in batches and record the drift."""
         self.ensure_one()
         connector = self.env["g2p.spar.connector"]
-        client = connector._client(connector._settings())
         expected = self._expected_fas()
         self.env.cr.execute(
             "SELECT count(DISTINCT partner_id) FROM g2p_spar_outbox "
             "WHERE state IN ('pending', 'sending', 'retry_wait', 'failed')"
         )
         skipped = self.env.cr.fetchone()[0]
-        held = spar_push.resolve_fas(
-            client, [spar_id for spar_id, _want in expected.values()], RESOLVE_BATCH
-        )
+        try:
+            held = spar_push.resolve_fas(
+                connector._client(connector._settings()),
+                [spar_id for spar_id, _want in expected.values()],
+                RESOLVE_BATCH,
+            )
+        except spar_protocol.SparError as error:
+            self.write(
+                {
+                    "state": "failed",
+                    "finished_at": fields.Datetime.now(),
+                    "error": str(error),
+                }
+            )
+            return str(error)
         drift_vals = []
         for pid, (spar_id, want) in expected.items():
             kind = self._drift_kind(want, held.get(spar_id))

@@ -1,1 +1,1 @@
-from . import test_dispatch, test_faults, test_outbox
+from . import test_dispatch, test_faults, test_outbox, test_reconciliation

@@ -1,0 +1,49 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from ..lib import spar_protocol
+from .common import SparSyncCommon
+
+
+@tagged("post_install", "-at_install")
+class TestReconciliation(SparSyncCommon):
+    """Drift between our FAs and what SPAR resolves is found and named."""
+
+    def test_drift_of_each_kind_is_reported(self):
+        in_sync, missing, different, orphan, late = (
+            self._registrant(name) for name in ("Sync", "Miss", "Diff", "Orph", "Late")
+        )
+        for index, partner in enumerate((in_sync, missing, different, orphan)):
+            self._mobile_fa(partner, f"+25471111000{index}")
+        self.drain()
+        client = self._client()
+        client.unlink([missing.spar_id])
+        client.update(
+            [spar_protocol.FaMapping("d", different.spar_id, "phone:+254799999999")]
+        )
+        orphan.payment_fa_id.action_remove()
+        self._rows(orphan)[-1].action_cancel()  # the unlink never went out
+        self._mobile_fa(late, "+254711110009")  # still on its way: not drift
+
+        run = self.env["g2p.spar.reconciliation"].create({})
+        run._run()
+
+        self.assertEqual(run.state, "done")
+        drift = {d.partner_id: d for d in run.drift_ids}
+        self.assertEqual(drift[missing].kind, "missing")
+        self.assertEqual(drift[different].kind, "different")
+        self.assertEqual(drift[orphan].kind, "orphan")
+        self.assertNotIn(in_sync, drift)
+        self.assertNotIn(late, drift)
+        self.assertNotIn("799999999", drift[different].spar_fa_masked)
+
+    def test_spar_unreachable_fails_the_run_with_a_reason(self):
+        self._mobile_fa(self._registrant(), "+254711110010")
+        self.drain()
+        self.env["ir.config_parameter"].set_param(
+            "g2p_spar_fa_sync.spar_url", "http://127.0.0.1:9"
+        )
+        run = self.env["g2p.spar.reconciliation"].create({})
+        run._run()
+        self.assertEqual(run.state, "failed")
+        self.assertIn("failed in transit", run.error)
