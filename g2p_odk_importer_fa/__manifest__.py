@@ -7,6 +7,14 @@
     "author": "OpenG2P SPAR FA contributors",
     "website": "https://github.com/openg2p",
     "depends": ["g2p_spar_fa_sync"],
-    "data": [],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "wizards/odk_import_instance_views.xml",
+        "views/odk_import_record_views.xml",
+        "views/odk_import_config_views.xml",
+        "views/menus.xml",
+    ],
     "installable": True,
 }

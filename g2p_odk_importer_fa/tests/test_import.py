@@ -1,0 +1,239 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import json
+
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import OdkReplayCommon
+
+
+@tagged("post_install", "-at_install")
+class TestOdkImport(OdkReplayCommon):
+    """The importer against responses recorded from a real ODK Central."""
+
+    def test_first_poll_imports_registrants_with_their_fa(self):
+        stats = self.config._run_import()
+        self.assertEqual(stats, {"created": 4, "failed": 2})
+        amina = self.registrant_of("bank")
+        self.assertRecordValues(
+            amina,
+            [{"name": "Amina Otieno", "is_registrant": True, "phone": "+254700000101"}],
+        )
+        self.assertRecordValues(
+            amina.payment_fa_id,
+            [{"kind": "bank", "account_number": "1234567890", "bic": "COBADEFFXXX"}],
+        )
+        baraka = self.registrant_of("mobile")
+        self.assertEqual(baraka.phone, "+254700000102")
+        self.assertRecordValues(
+            baraka.payment_fa_id,
+            [
+                {
+                    "kind": "mobile",
+                    "payment_msisdn": "+254712345678",
+                    "provider_code": "MPESA",
+                }
+            ],
+        )
+        self.assertEqual(
+            self.registrant_of("iban").payment_fa_id.iban, "DE89370400440532013000"
+        )
+        self.assertRecordValues(
+            self.registrant_of("email").payment_fa_id,
+            [{"kind": "email", "payment_email": "dalia.wallet@example.org"}],
+        )
+        # Every FA went through the outbox, marked as an ODK import.
+        rows = self.odk_rows()
+        self.assertEqual(len(rows), 4)
+        self.assertEqual(set(rows.mapped("operation")), {"link"})
+        self.assertEqual(rows.partner_id, self.config.record_ids.partner_id)
+        self.assertEqual(
+            rows.filtered(lambda r: r.partner_id == baraka).phone_number,
+            "+254712345678",
+        )
+
+    def test_contact_phone_never_becomes_the_payment_number(self):
+        self.config._run_import()
+        baraka = self.registrant_of("mobile")
+        self.assertNotEqual(baraka.phone, baraka.payment_fa_id.payment_msisdn)
+        # A bank registrant has a contact phone and no payment number at all.
+        amina = self.registrant_of("bank")
+        self.assertTrue(amina.phone)
+        self.assertFalse(amina.payment_fa_id.payment_msisdn)
+
+    def test_bad_submissions_are_recorded_and_do_not_block_the_others(self):
+        self.config._run_import()
+        bad = self.record_of("bad_iban")
+        self.assertEqual(bad.state, "failed")
+        self.assertIn("IBAN", bad.error)
+        self.assertFalse(bad.partner_id)
+        raw = json.loads(bad.raw_data)
+        self.assertEqual(raw["__id"], self.ids["bad_iban"])
+        self.assertEqual(raw["payment"]["iban"], "DE00123456789012345678")
+        missing = self.record_of("missing_kind")
+        self.assertEqual(missing.state, "failed")
+        self.assertIn("payment kind is missing", missing.error)
+        # Rolled back to their savepoint: no half-made registrant.
+        names = self.env["res.partner"].search(
+            [("name", "in", ["Emeka Obi", "Fatima Diallo"])]
+        )
+        self.assertFalse(names)
+        self.assertEqual(self.config.failed_count, 2)
+        # The watermark moved past them with the good ones.
+        self.assertEqual(self.config.watermark, self.fixtures["watermarks"]["initial"])
+
+    def test_watermark_is_the_greatest_processed_timestamp(self):
+        self.config._run_import()
+        feed = [
+            s
+            for e in self.fixtures["exchanges"]
+            if e["phase"] == "initial" and e["name"].startswith("feed page")
+            for s in e["response"]["body"]["value"]
+        ]
+        greatest = max(s["__system"]["submissionDate"] for s in feed)
+        self.assertEqual(self.config.watermark, greatest)
+        # Paged by two, following Central until the feed ran dry.
+        feed_requests = [
+            q for _m, p, q in self.replay.requests if p.endswith("/Submissions")
+        ]
+        self.assertEqual([q.get("$skip") for q in feed_requests], [None, "2", "4", "6"])
+        self.assertTrue(
+            all(q["$orderby"] == "__system/submissionDate asc" for q in feed_requests)
+        )
+
+    def test_deleted_submission_is_not_imported(self):
+        self.config._run_import()
+        self.assertFalse(self.record_of("deleted"))
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Gita Rao")]))
+
+    def test_rerun_imports_nothing_twice(self):
+        self.config._run_import()
+        partners = self.env["res.partner"].search_count([("is_registrant", "=", True)])
+        rows = len(self.odk_rows())
+        self.replay.requests.clear()
+        stats = self.config._run_import()
+        self.assertEqual(stats, {})
+        self.assertEqual(
+            self.env["res.partner"].search_count([("is_registrant", "=", True)]),
+            partners,
+        )
+        self.assertEqual(len(self.odk_rows()), rows)
+        # The second poll asked only for what changed, in ISO with T and Z.
+        query = self.replay.requests[-1][2]
+        stamp = self.fixtures["watermarks"]["initial"]
+        self.assertEqual(
+            query["$filter"],
+            f"__system/submissionDate gt {stamp} or __system/updatedAt gt {stamp}",
+        )
+
+    def test_edit_in_central_updates_the_fa_and_writes_an_outbox_row(self):
+        self.config._run_import()
+        baraka = self.registrant_of("mobile")
+        old_fa = baraka.payment_fa_id
+        amina = self.registrant_of("bank")
+        amina_fa = amina.payment_fa_id
+        amina_rows = self.Outbox.search_count([("partner_id", "=", amina.id)])
+        self.central_changes()
+        stats = self.config._run_import()
+        # Edited (new FA), reviewed only (nothing to do), one new registrant.
+        self.assertEqual(stats, {"updated": 1, "unchanged": 1, "created": 1})
+        self.assertEqual(self.registrant_of("mobile"), baraka)
+        self.assertEqual(baraka.payment_fa_id.payment_msisdn, "+254799888777")
+        self.assertFalse(old_fa.active)
+        rows = self._rows(baraka)
+        self.assertEqual(len(rows), 2)
+        self.assertEqual(rows[-1].channel, "odk")
+        self.assertEqual(rows[-1].phone_number, "+254799888777")
+        # A new version with the same values is not a new FA.
+        self.assertEqual(amina.payment_fa_id, amina_fa)
+        self.assertEqual(
+            self.Outbox.search_count([("partner_id", "=", amina.id)]), amina_rows
+        )
+        self.assertEqual(self.registrant_of("new").name, "Hana Sato")
+        self.assertEqual(
+            self.config.watermark, self.fixtures["watermarks"]["after_edit"]
+        )
+        self.assertEqual(self.config._run_import(), {})
+
+    def test_admin_fixes_a_failed_submission_and_retries(self):
+        self.config._run_import()
+        bad = self.record_of("bad_iban")
+        raw = json.loads(bad.raw_data)
+        raw["payment"]["iban"] = "DE89 3704 0044 0532 0130 00"
+        bad.raw_data = json.dumps(raw)
+        bad.action_retry()
+        self.assertEqual(bad.state, "done")
+        self.assertFalse(bad.error)
+        self.assertEqual(bad.attempts, 2)
+        self.assertEqual(bad.partner_id.name, "Emeka Obi")
+        self.assertEqual(bad.partner_id.payment_fa_id.iban, "DE89370400440532013000")
+        self.assertEqual(self._rows(bad.partner_id).channel, "odk")
+
+    def test_retry_of_an_unfixed_submission_fails_again(self):
+        self.config._run_import()
+        bad = self.record_of("bad_iban")
+        bad.action_retry()
+        self.assertEqual(bad.state, "failed")
+        self.assertEqual(bad.attempts, 2)
+        self.assertFalse(bad.partner_id)
+
+    def test_import_one_instance_by_id(self):
+        wizard = self.env["g2p.odk.import.instance"].create(
+            {"config_id": self.config.id, "instance_id": self.ids["mobile"]}
+        )
+        wizard.action_import()
+        record = self.record_of("mobile")
+        self.assertEqual(record.state, "done")
+        self.assertEqual(
+            record.partner_id.payment_fa_id.payment_msisdn, "+254712345678"
+        )
+        # Only that one: the feed was not polled, the watermark did not move.
+        self.assertEqual(len(self.config.record_ids), 1)
+        self.assertFalse(self.config.watermark)
+        # Importing it again changes nothing.
+        rows = len(self.odk_rows())
+        wizard.action_import()
+        self.assertEqual(len(self.odk_rows()), rows)
+
+    def test_import_of_a_deleted_instance_says_so(self):
+        with self.assertRaisesRegex(UserError, "404"):
+            self.config._import_instance(self.ids["deleted"])
+        self.assertFalse(self.config.record_ids)
+
+    def test_wrong_password_gives_a_clear_error_and_changes_nothing(self):
+        self.config.password = "not-the-password"
+        with self.assertRaisesRegex(UserError, "401.*Could not authenticate"):
+            self.config.action_import_now()
+        self.assertFalse(self.config.record_ids)
+        self.assertFalse(self.config.watermark)
+        self.assertFalse(self.odk_rows())
+
+    def test_cron_polls_due_configurations_and_survives_a_broken_one(self):
+        broken = self.config.copy({"name": "Broken", "password": "not-the-password"})
+        (self.config | broken).next_run_at = False
+        self.Config._cron_import_all()
+        self.assertIn("401", broken.last_error)
+        self.assertFalse(broken.record_ids)
+        self.assertFalse(broken.watermark)
+        self.assertEqual(len(self.config.record_ids), 6)
+        self.assertFalse(self.config.last_error)
+        self.assertGreater(self.config.next_run_at, self.config.last_run_at)
+        # Not due again yet: the next cron run does not poll.
+        self.replay.requests.clear()
+        self.Config._cron_import_all()
+        self.assertFalse(self.replay.requests)
+
+    def test_mapping_is_checked_when_saved(self):
+        with self.assertRaises(ValidationError):
+            self.config.field_mapping = json.dumps({"first_name": "first_name"})
+        with self.assertRaises(ValidationError):
+            self.config.field_mapping = json.dumps(
+                {"first_name": "a", "fa_kind": "b", "salary": "c"}
+            )
+
+    def test_imported_fa_resolves_in_spar(self):
+        self.config._run_import()
+        baraka = self.registrant_of("mobile")
+        self.drain()
+        self.assertEqual(self.odk_rows().mapped("state"), ["done"] * 4)
+        self.assertEqual(self.spar_fa(baraka), baraka.payment_fa_id.fa_string)

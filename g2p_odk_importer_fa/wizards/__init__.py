@@ -1,0 +1,1 @@
+from . import odk_import_instance
