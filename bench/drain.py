@@ -15,6 +15,7 @@
 """
 
 import argparse
+import json
 import statistics
 import sys
 import time
@@ -28,6 +29,9 @@ parser.add_argument("db")
 parser.add_argument("--changes", type=int, default=10_000)
 parser.add_argument("--naive", type=int, default=500)
 parser.add_argument("--latency-samples", type=int, default=20)
+parser.add_argument(
+    "--samples-out", help="write the latency samples (seconds) to this JSON file"
+)
 args = parser.parse_args()
 config_file, db, registry = open_registry(sys.argv)
 # Importable once the configuration has set the addons path.
@@ -152,6 +156,8 @@ with odoo_server(config_file, db, server_log):
     naive_rate = len(naive_ids) / time_drain(naive_ids)
     log(f"naive, one job and one call per change: {naive_rate:.0f}/s")
 
+if args.samples_out:
+    Path(args.samples_out).write_text(json.dumps({"latency_s": latencies}))
 print(
     f"drain_rate={drain_rate:.1f} raw_batch_rate={raw_rate:.1f}"
     f" naive_rate={naive_rate:.1f} ratio_raw={drain_rate / raw_rate:.2f}"
