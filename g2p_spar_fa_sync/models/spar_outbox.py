@@ -469,6 +469,9 @@ class G2pSparOutbox(models.Model):
         """
         connector = self.env["g2p.spar.connector"]
         settings = connector._settings()
+        # Before claiming: a missing URL or key fails the job (queue_job
+        # retries it) and leaves the rows waiting, untouched.
+        client = connector._client(settings)
         with self._own_transaction() as env:
             rows, more = env[self._name]._claim(settings.batch_size)
             items = rows._push_items()
@@ -478,9 +481,16 @@ class G2pSparOutbox(models.Model):
                 env[self._name]._enqueue_dispatch()
         if not items:
             return _("Nothing to send.")
-        results = spar_push.push_batch(
-            connector._client(settings), items, verify=settings.verify_after_push
-        )
+        try:
+            results = spar_push.push_batch(
+                client, items, verify=settings.verify_after_push
+            )
+        except Exception as error:  # noqa: BLE001 - rows must not stay 'sending'
+            _logger.exception("SPAR push of %d rows failed unexpectedly", len(items))
+            failure = spar_push.PushResult(
+                "failed", error=f"{type(error).__name__}: {str(error)[:300]}"
+            )
+            results = {item.reference_id: failure for item in items}
         with self._own_transaction() as env:
             outbox = env[self._name]
             outbox.browse(claimed)._record_results(claimed, results, settings)

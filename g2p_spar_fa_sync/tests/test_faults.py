@@ -4,6 +4,7 @@ import os
 import socket
 import urllib.request
 from datetime import timedelta
+from unittest.mock import patch
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -131,3 +132,15 @@ class TestFaults(SparSyncCommon):
         self.drain()
         self._assert_spar_holds(last)
         self.assertEqual(set(claimed.mapped("state")), {"done"})
+
+    def test_unexpected_error_fails_rows_instead_of_leaving_them_sending(self):
+        partner = self._registrant()
+        self._mobile_fa(partner, "+254712345698")
+        with patch.object(spar_push, "push_batch", side_effect=RuntimeError("bug")):
+            self.drain()
+        row = self._rows(partner)
+        self.assertEqual(row.state, "failed")
+        self.assertIn("RuntimeError", row.last_error)
+        row.action_retry()
+        self.drain()
+        self.assertEqual(self.spar_fa(partner), row.fa)
