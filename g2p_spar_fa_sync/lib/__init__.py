@@ -1,48 +1,6 @@
 """Plain-Python helpers of the SPAR FA sync (no Odoo imports here).
 
 ``spar_protocol`` speaks the SPAR mapper protocol (envelopes, outcomes,
-batching, client); ``signing`` signs request bodies.
+batching, client), ``signing`` signs request bodies, ``spar_push`` pushes a
+batch with link/update fallback and read-back, ``backoff`` spaces retries.
 """
-
-from .signing import RequestSigner, SparKeyError
-from .spar_protocol import (
-    ACTIONS,
-    DEFAULT_TIMEOUT,
-    FaMapping,
-    FaResolve,
-    FaUnlink,
-    Outcome,
-    OutcomeKind,
-    SparClient,
-    SparError,
-    SparPermanentError,
-    SparResult,
-    SparTransientError,
-    batch_items,
-    build_envelope,
-    classify_outcome,
-    encode_body,
-    redact,
-)
-
-__all__ = [
-    "ACTIONS",
-    "DEFAULT_TIMEOUT",
-    "FaMapping",
-    "FaResolve",
-    "FaUnlink",
-    "Outcome",
-    "OutcomeKind",
-    "RequestSigner",
-    "SparClient",
-    "SparError",
-    "SparKeyError",
-    "SparPermanentError",
-    "SparResult",
-    "SparTransientError",
-    "batch_items",
-    "build_envelope",
-    "classify_outcome",
-    "encode_body",
-    "redact",
-]
