@@ -1,0 +1,152 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, http
+from odoo.exceptions import UserError, ValidationError
+from odoo.http import request
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+
+from ..models.payment_fa import KIND_FIELDS
+from ..models.res_partner import SPAR_STATES
+
+ENUMERATOR = "g2p_spar_fa_ui.group_fa_enumerator"
+CONTACT_FIELDS = ("name", "phone", "email")
+
+
+class RegistrantPortal(CustomerPortal):
+    """Registration portal of enumerators (portal users).
+
+    Enumerators have no access rights on registrants or FAs: every read and
+    write here runs as superuser, after checking that the registrant is the
+    enumerator's own (``enumerator_user_id``).
+    """
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "registrant_count" in counters:
+            values["registrant_count"] = (
+                len(self._own_registrants()) if self._is_enumerator() else 0
+            )
+        return values
+
+    @staticmethod
+    def _is_enumerator():
+        return request.env.user.has_group(ENUMERATOR)
+
+    @staticmethod
+    def _own_registrants():
+        return (
+            request.env["res.partner"]
+            .sudo()
+            .search(
+                [
+                    ("is_registrant", "=", True),
+                    ("enumerator_user_id", "=", request.env.uid),
+                ],
+                order="name, id",
+            )
+        )
+
+    def _own_registrant(self, registrant_id):
+        """The registrant if it is the enumerator's own, else nothing."""
+        if not self._is_enumerator():
+            return None
+        partner = request.env["res.partner"].sudo().browse(registrant_id).exists()
+        if not partner or not partner.is_registrant:
+            return None
+        if partner.enumerator_user_id != request.env.user:
+            return None
+        return partner
+
+    @http.route(
+        "/my/registrants", type="http", auth="user", methods=["GET"], website=True
+    )
+    def portal_my_registrants(self):
+        if not self._is_enumerator():
+            return request.not_found()
+        values = self._prepare_portal_layout_values()
+        values.update(
+            page_name="registrants",
+            registrants=self._own_registrants(),
+            spar_states=dict(SPAR_STATES),
+        )
+        return request.render("g2p_spar_fa_ui.portal_my_registrants", values)
+
+    @http.route(
+        ["/my/registrants/new", "/my/registrants/<int:registrant_id>"],
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def portal_registrant(self, registrant_id=None, **post):
+        if registrant_id is None:
+            if not self._is_enumerator():
+                return request.not_found()
+            partner = request.env["res.partner"].sudo()
+        else:
+            partner = self._own_registrant(registrant_id)
+            if partner is None:
+                return request.not_found()
+        errors = {}
+        if request.httprequest.method == "POST":
+            partner, errors = self._save(partner, post)
+            if not errors:
+                return request.redirect(f"/my/registrants/{partner.id}?saved=1")
+        return self._render_form(partner, post, errors)
+
+    def _render_form(self, partner, post, errors):
+        values = self._prepare_portal_layout_values()
+        form = {fname: partner[fname] or "" for fname in CONTACT_FIELDS}
+        if errors:
+            form.update({k: v for k, v in post.items() if k != "csrf_token"})
+        values.update(
+            page_name="registrant",
+            partner=partner,
+            form=form,
+            errors=errors,
+            saved=bool(request.params.get("saved")) and not errors,
+            banks=request.env["res.bank"].sudo().search([]),
+            kinds=request.env["g2p.payment.fa"]._fields["kind"].selection,
+            spar_states=dict(SPAR_STATES),
+        )
+        return request.render("g2p_spar_fa_ui.portal_registrant_form", values)
+
+    def _save(self, partner, post):
+        """Write the registrant and, when given, its new FA in one go.
+
+        Returns the registrant and ``{field: message}``; on any error nothing
+        was written.
+        """
+        contact = {fname: (post.get(fname) or "").strip() for fname in CONTACT_FIELDS}
+        if not contact["name"]:
+            return partner, {"name": _("Enter the registrant's name.")}
+        kind = post.get("kind") or ""
+        fa_vals = {}
+        if kind in KIND_FIELDS:
+            fa_vals = {
+                fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
+            }
+            if "bank_id" in fa_vals:
+                fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
+        fa_model = (
+            request.env["g2p.payment.fa"].sudo().with_context(g2p_fa_channel="portal")
+        )
+        try:
+            with request.env.cr.savepoint():
+                if partner:
+                    partner.write(contact)
+                else:
+                    partner = partner.create(
+                        dict(
+                            contact,
+                            is_registrant=True,
+                            enumerator_user_id=request.env.uid,
+                        )
+                    )
+                if kind in KIND_FIELDS:
+                    fa_model.create(dict(fa_vals, partner_id=partner.id, kind=kind))
+        except (UserError, ValidationError) as exc:
+            request.env.invalidate_all()
+            field, message = fa_model._input_error(exc)
+            return partner.exists(), {field or "form": message}
+        return partner, {}

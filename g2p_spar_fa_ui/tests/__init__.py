@@ -1,0 +1,10 @@
+from . import (
+    test_amendment,
+    test_api,
+    test_monitor,
+    test_portal,
+    test_security,
+    test_settings,
+    test_spar_state,
+    test_tours,
+)

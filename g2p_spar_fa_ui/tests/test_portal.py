@@ -1,0 +1,82 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from .common import FaUiHttpCase
+
+
+@tagged("post_install", "-at_install")
+class TestRegistrationPortal(FaUiHttpCase):
+    def _own(self, enumerator, name):
+        partner = self._registrant(name)
+        partner.enumerator_user_id = enumerator
+        return partner
+
+    def test_enumerator_sees_and_edits_only_own_registrants(self):
+        mine = self._own(self.enumerator, "Mine Registrant")
+        theirs = self._own(self.other_enumerator, "Theirs Registrant")
+        self.authenticate("enumerator", "enumerator")
+        listing = self.url_open("/my/registrants")
+        self.assertIn("Mine Registrant", listing.text)
+        self.assertNotIn("Theirs Registrant", listing.text)
+        self.assertEqual(self.url_open(f"/my/registrants/{mine.id}").status_code, 200)
+        self.assertEqual(self.url_open(f"/my/registrants/{theirs.id}").status_code, 404)
+        token = self.csrf_token(f"/my/registrants/{mine.id}")
+        response = self.url_open(
+            f"/my/registrants/{theirs.id}",
+            data={
+                "csrf_token": token,
+                "name": "Hijacked",
+                "kind": "mobile",
+                "payment_msisdn": "0712340401",
+            },
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(theirs.name, "Theirs Registrant")
+        self.assertFalse(theirs.payment_fa_id)
+
+    def test_portal_users_who_are_not_enumerators_are_turned_away(self):
+        self.authenticate("portal_plain", "portal_plain")
+        self.assertEqual(self.url_open("/my/registrants").status_code, 404)
+        self.assertEqual(self.url_open("/my/registrants/new").status_code, 404)
+
+    def test_submission_writes_fa_and_row_on_the_portal_channel(self):
+        partner = self._own(self.enumerator, "Edited Registrant")
+        self.authenticate("enumerator", "enumerator")
+        token = self.csrf_token(f"/my/registrants/{partner.id}")
+        form = {
+            "csrf_token": token,
+            "name": "Edited Registrant",
+            "phone": "+254 700 000 002",
+            "kind": "bank",
+            "account_number": "12 34 56 78",
+            "bank_id": str(self.bank.id),
+            "payment_msisdn": "ignored for a bank",
+        }
+        response = self.url_open(f"/my/registrants/{partner.id}", data=form)
+        self.assertIn("Saved.", response.text)
+        self.assertEqual(partner.phone, "+254 700 000 002")
+        self.assertRecordValues(
+            partner.payment_fa_id,
+            [{"fa_string": "account_no:12345678@COBADEFFXXX", "channel": "portal"}],
+        )
+        self.assertRecordValues(
+            self._last_row(partner),
+            [{"channel": "portal", "user_id": self.enumerator.id}],
+        )
+
+    def test_errors_are_shown_next_to_the_field_and_nothing_is_saved(self):
+        self.authenticate("enumerator", "enumerator")
+        token = self.csrf_token("/my/registrants/new")
+        response = self.url_open(
+            "/my/registrants/new",
+            data={
+                "csrf_token": token,
+                "name": "Never Saved",
+                "kind": "email",
+                "payment_email": "not-an-address",
+            },
+        )
+        self.assertIn('data-field="payment_email"', response.text)
+        self.assertIn("not a valid e-mail address", response.text)
+        self.assertIn('value="Never Saved"', response.text)
+        self.assertFalse(self.env["res.partner"].search([("name", "=", "Never Saved")]))

@@ -1,0 +1,1 @@
+from . import fa_amendment

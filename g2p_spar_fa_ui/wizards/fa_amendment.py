@@ -1,0 +1,90 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from ..models.payment_fa import KIND_FIELDS, REASON_KEY, REQUEST_REF_KEY
+
+
+class G2pFaAmendment(models.TransientModel):
+    """A change of a registrant's payment FA, asked for by the beneficiary.
+
+    Confirming records the new FA (or removes the current one) with the reason
+    and the request reference; the outbox row for SPAR is written in the same
+    transaction, carrying both.
+    """
+
+    _name = "g2p.fa.amendment"
+    _description = "Payment Address Amendment"
+
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Registrant",
+        required=True,
+        readonly=True,
+        domain=[("is_registrant", "=", True)],
+    )
+    action = fields.Selection(
+        [("change", "Record a new address"), ("remove", "Remove the address")],
+        required=True,
+        default="change",
+    )
+    current_fa_masked = fields.Char(
+        string="Current Address", compute="_compute_current_fa_masked"
+    )
+    reason = fields.Char(required=True)
+    request_ref = fields.Char(
+        string="Request Reference",
+        required=True,
+        help="Reference of the beneficiary's request (ticket, form or letter number).",
+    )
+    kind = fields.Selection(
+        selection=lambda self: self.env["g2p.payment.fa"]._fields["kind"].selection,
+        default="bank",
+    )
+    account_number = fields.Char()
+    iban = fields.Char(string="IBAN")
+    bank_id = fields.Many2one("res.bank")
+    bic = fields.Char(string="BIC", help="Taken from the bank when left empty.")
+    bank_code = fields.Char()
+    branch_code = fields.Char()
+    holder_name = fields.Char(string="Account Holder")
+    payment_msisdn = fields.Char(
+        string="Payment Mobile Number",
+        help="Not the registrant's contact phone: the number payments go to.",
+    )
+    payment_email = fields.Char(string="Payment E-mail")
+    provider_code = fields.Char(string="Wallet Provider")
+
+    @api.depends("partner_id")
+    def _compute_current_fa_masked(self):
+        for wizard in self:
+            wizard.current_fa_masked = wizard.partner_id.payment_fa_id.fa_masked
+
+    @api.model
+    def _open_for(self, partner, action):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Amend Payment Address"),
+            "res_model": self._name,
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_partner_id": partner.id, "default_action": action},
+        }
+
+    def action_confirm(self):
+        self.ensure_one()
+        fa_model = self.env["g2p.payment.fa"].with_context(
+            g2p_fa_channel="backend",
+            **{REASON_KEY: self.reason, REQUEST_REF_KEY: self.request_ref},
+        )
+        if self.action == "remove":
+            current = fa_model.search([("partner_id", "=", self.partner_id.id)])
+            if not current:
+                raise UserError(_("The registrant has no payment address to remove."))
+            current.action_remove()
+        else:
+            vals = {"partner_id": self.partner_id.id, "kind": self.kind}
+            for fname in KIND_FIELDS.get(self.kind, ()):
+                vals[fname] = self[fname].id if fname == "bank_id" else self[fname]
+            fa_model.create(vals)
+        return {"type": "ir.actions.act_window_close"}
