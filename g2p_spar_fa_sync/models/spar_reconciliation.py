@@ -49,7 +49,9 @@ class G2pSparReconciliation(models.Model):
         return run
 
     def action_start(self):
-        return self._cron_start()
+        """Start a run now; it lands in the list when the job finishes."""
+        self._cron_start()
+        return {"type": "ir.actions.client", "tag": "reload"}
 
     def _expected_fas(self):
         """{partner id: (spar id, expected FA or None)} for every registrant

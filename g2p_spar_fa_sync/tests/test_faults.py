@@ -136,7 +136,12 @@ class TestFaults(SparSyncCommon):
     def test_unexpected_error_fails_rows_instead_of_leaving_them_sending(self):
         partner = self._registrant()
         self._mobile_fa(partner, "+254712345698")
-        with patch.object(spar_push, "push_batch", side_effect=RuntimeError("bug")):
+        with (
+            patch.object(spar_push, "push_batch", side_effect=RuntimeError("bug")),
+            self.assertLogs(
+                "odoo.addons.g2p_spar_fa_sync.models.spar_outbox", level="ERROR"
+            ),
+        ):
             self.drain()
         row = self._rows(partner)
         self.assertEqual(row.state, "failed")

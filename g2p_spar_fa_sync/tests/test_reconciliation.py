@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from ..lib import spar_protocol
 from .common import SparSyncCommon
 
@@ -47,3 +49,11 @@ class TestReconciliation(SparSyncCommon):
         run._run()
         self.assertEqual(run.state, "failed")
         self.assertIn("failed in transit", run.error)
+
+    def test_starting_a_run_queues_its_job(self):
+        runs = self.env["g2p.spar.reconciliation"]
+        with trap_jobs() as trap:
+            runs.action_start()
+            trap.assert_jobs_count(1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(runs.search([], limit=1).state, "done")
