@@ -1,8 +1,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import copy
 import json
+import uuid
+from unittest.mock import patch
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 from .common import OdkReplayCommon
 
@@ -237,3 +241,103 @@ class TestOdkImport(OdkReplayCommon):
         self.drain()
         self.assertEqual(self.odk_rows().mapped("state"), ["done"] * 4)
         self.assertEqual(self.spar_fa(baraka), baraka.payment_fa_id.fa_string)
+
+
+@tagged("post_install", "-at_install")
+class TestOdkImportPage(OdkReplayCommon):
+    """A page is written in one batch; what the database refuses in it is
+    isolated by importing that page one submission at a time."""
+
+    def _recorded(self, key):
+        return next(
+            s
+            for e in self.fixtures["exchanges"]
+            if e["phase"] == "initial" and e["name"].startswith("feed page")
+            for s in e["response"]["body"]["value"]
+            if s["__id"] == self.ids[key]
+        )
+
+    def _page(self, *keys):
+        """New submissions shaped like the recorded good ones of ``keys``."""
+        page = []
+        for index, key in enumerate(keys):
+            submission = copy.deepcopy(self._recorded(key))
+            instance_id = f"uuid:{uuid.uuid4()}"
+            submission["__id"] = submission["meta"]["instanceID"] = instance_id
+            submission["first_name"] = f"Page{index}"
+            page.append(submission)
+        return page
+
+    def _import(self, page):
+        """Import ``page``; return its outcomes and how many submissions went
+        through the one-by-one path."""
+        Record = type(self.Record)
+        with patch.object(
+            Record, "_import_one", autospec=True, side_effect=Record._import_one
+        ) as one_by_one:
+            outcomes = self.Record._import_page(
+                self.config, page, self.config._mapping()
+            )
+        return outcomes, one_by_one.call_count
+
+    def _records(self, page):
+        return [
+            self.Record.search(
+                [("config_id", "=", self.config.id), ("instance_id", "=", s["__id"])]
+            )
+            for s in page
+        ]
+
+    def test_page_is_imported_in_one_batch(self):
+        page = self._page("bank", "mobile", "iban", "email")
+        with self.assertLogs(
+            "odoo.addons.g2p_odk_importer_fa.models.odk_import_record", "WARNING"
+        ) as logs:
+            bad = copy.deepcopy(page[1])
+            bad["__id"] = bad["meta"]["instanceID"] = f"uuid:{uuid.uuid4()}"
+            bad["payment"]["fa_kind"] = "cheque"
+            outcomes, one_by_one = self._import([*page, bad])
+        # A submission the data refuses is recorded without breaking the batch.
+        self.assertEqual(outcomes, ["created"] * 4 + ["failed"])
+        self.assertEqual(one_by_one, 0)
+        self.assertEqual(len(logs.records), 1)
+        records = self._records([*page, bad])
+        self.assertEqual([r.state for r in records], ["done"] * 4 + ["failed"])
+        self.assertIn("unknown payment kind", records[-1].error)
+        partners = self.env["res.partner"].concat(*(r.partner_id for r in records))
+        self.assertEqual(len(partners), 4)
+        self.assertEqual(
+            [r.payment_fa_id for r in records[:4]],
+            [p.payment_fa_id for p in partners],
+        )
+        rows = self.odk_rows()
+        self.assertEqual(rows.partner_id, partners)
+        self.assertEqual(set(rows.mapped("operation")), {"link"})
+        # Importing the same page again finds every version processed already.
+        rows_before = len(rows)
+        self.assertEqual(self._import(page), (["unchanged"] * 4, 0))
+        self.assertEqual(len(self.odk_rows()), rows_before)
+
+    @mute_logger(
+        "odoo.sql_db", "odoo.addons.g2p_odk_importer_fa.models.odk_import_record"
+    )
+    def test_page_the_database_refuses_is_imported_one_by_one(self):
+        page = self._page("bank", "mobile", "iban", "email")
+        # Valid JSON and a valid FA, but PostgreSQL cannot store a NUL
+        # character: only writing the page finds out.
+        page[2]["first_name"] = "Null\x00Byte"
+        outcomes, one_by_one = self._import(page)
+        self.assertEqual(outcomes, ["created", "created", "failed", "created"])
+        self.assertEqual(one_by_one, 4)
+        good = self._records(page[:2] + page[3:])
+        self.assertEqual([r.state for r in good], ["done"] * 3)
+        for record in good:
+            self.assertTrue(record.partner_id.payment_fa_id)
+            self.assertEqual(self._rows(record.partner_id).channel, "odk")
+        bad = self._records(page)[2]
+        self.assertEqual(bad.state, "failed")
+        self.assertIn("NUL", bad.error)
+        self.assertFalse(bad.partner_id)
+        self.assertEqual(json.loads(bad.raw_data)["first_name"], "Null\x00Byte")
+        self.assertEqual(len(self.odk_rows()), 3)
+        self.assertFalse(self.env["res.partner"].search([("name", "like", "Null%")]))

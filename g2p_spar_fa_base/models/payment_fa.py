@@ -85,16 +85,20 @@ class G2pPaymentFa(models.Model):
     )
     payment_email = fields.Char(string="Payment E-mail", groups=MANAGER)
     provider_code = fields.Char(string="Wallet Provider")
+    # Precomputed: written with the INSERT of a batch of FAs, not by an
+    # UPDATE per FA afterwards.
     fa_string = fields.Char(
         string="Financial Address",
         compute="_compute_fa_strings",
         store=True,
+        precompute=True,
         groups=MANAGER,
     )
     fa_masked = fields.Char(
         string="Financial Address (masked)",
         compute="_compute_fa_strings",
         store=True,
+        precompute=True,
     )
 
     def init(self):
@@ -147,7 +151,6 @@ class G2pPaymentFa(models.Model):
     def _prepare_fa_vals(self, vals, settings):
         """Validate and normalise the values of a new FA before anything is
         written, so that a rejected FA leaves the current one untouched."""
-        vals = dict(vals)
         partner = self.env["res.partner"].browse(vals.get("partner_id"))
         if not partner:
             raise ValidationError(_("Registrant: a registrant is required."))
@@ -159,6 +162,16 @@ class G2pPaymentFa(models.Model):
                     partner=partner.display_name,
                 )
             )
+        return self._normalise_fa_vals(vals, settings)
+
+    @api.model
+    def _normalise_fa_vals(self, vals, settings):
+        """Validate and normalise the FA's own values, whoever holds it.
+
+        Split from :meth:`_prepare_fa_vals` so that a bulk import can refuse
+        a bad FA before it creates the registrant that would hold it.
+        """
+        vals = dict(vals)
         kind = vals.get("kind")
         if kind == "bank" and not vals.get("bic") and vals.get("bank_id"):
             vals["bic"] = self.env["res.bank"].browse(vals["bank_id"]).bic
@@ -191,7 +204,8 @@ class G2pPaymentFa(models.Model):
         created = [None] * len(prepared)
         for wave in self._waves_by_partner(prepared):
             partner_ids = [prepared[index]["partner_id"] for index in wave]
-            previous = self.search([("partner_id", "in", partner_ids)])
+            # Ordered by id: the default order joins the registrants' names.
+            previous = self.search([("partner_id", "in", partner_ids)], order="id")
             previous.with_context(g2p_fa_replacing=True).write({"active": False})
             previous.flush_recordset(["active"])
             new = super().create([prepared[index] for index in wave])

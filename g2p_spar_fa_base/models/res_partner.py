@@ -18,10 +18,13 @@ class ResPartner(models.Model):
         help="Beneficiary ID used as {id} in the SPAR ID format; assigned "
         "from a sequence when a registrant is created without one.",
     )
+    # Precomputed: written with the INSERT of a new registrant, not by an
+    # UPDATE per registrant afterwards.
     spar_id = fields.Char(
         string="SPAR ID",
         compute="_compute_spar_id",
         store=True,
+        precompute=True,
         copy=False,
         help="Beneficiary ID under which SPAR maps the registrant to the "
         "payment financial address.",
@@ -52,13 +55,36 @@ class ResPartner(models.Model):
 
     @api.model
     def _next_registrant_ref(self):
-        return self.env["ir.sequence"].sudo().next_by_code("g2p.registrant.ref")
+        return self._next_registrant_refs(1)[0]
+
+    @api.model
+    def _next_registrant_refs(self, count):
+        """``count`` new registrant IDs, as ``next_by_code`` would draw them,
+        looking the sequence up once for a whole batch of registrants."""
+        sequence = (
+            self.env["ir.sequence"]
+            .sudo()
+            .search(
+                [
+                    ("code", "=", "g2p.registrant.ref"),
+                    ("company_id", "in", [self.env.company.id, False]),
+                ],
+                order="company_id",
+                limit=1,
+            )
+        )
+        return [sequence._next() if sequence else False for _i in range(count)]
 
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            if vals.get("is_registrant") and not vals.get("registrant_ref"):
-                vals["registrant_ref"] = self._next_registrant_ref()
+        missing = [
+            vals
+            for vals in vals_list
+            if vals.get("is_registrant") and not vals.get("registrant_ref")
+        ]
+        refs = self._next_registrant_refs(len(missing)) if missing else []
+        for vals, ref in zip(missing, refs, strict=True):
+            vals["registrant_ref"] = ref
         return super().create(vals_list)
 
     def write(self, vals):
@@ -102,14 +128,33 @@ class ResPartner(models.Model):
 
     @api.constrains("is_registrant", "registrant_ref")
     def _check_spar_id_unique(self):
-        partners = self.sudo().with_context(active_test=False)
+        """Refuse a SPAR ID another registrant holds, with both names.
+
+        One query for the whole recordset: an import creates thousands of
+        registrants in one call.
+        """
+        registrants = {}
         for partner in self.filtered("spar_id"):
-            other = partners.search(
-                [("spar_id", "=", partner.spar_id), ("id", "!=", partner.id)],
+            other = registrants.setdefault(partner.spar_id, partner)
+            if other != partner:
+                raise self._spar_id_clash_error(other, partner, partner.spar_id)
+        if not registrants:
+            return
+        other = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("spar_id", "in", list(registrants)),
+                    ("id", "not in", self.ids),
+                ],
+                order="id",
                 limit=1,
             )
-            if other:
-                raise self._spar_id_clash_error(other, partner, partner.spar_id)
+        )
+        if other:
+            partner = registrants[other.spar_id]
+            raise self._spar_id_clash_error(other, partner, partner.spar_id)
 
     @api.model
     def _check_spar_id_settings(self, settings):
