@@ -18,10 +18,10 @@ answer that HTTP status (as a failing key manager would) until
 """
 
 import argparse
+import hashlib
+import hmac
 import json
 import logging
-import secrets
-import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -34,23 +34,32 @@ TOKEN_LIFETIME_S = 900
 _logger = logging.getLogger("spar_verifier")
 
 
-class TokenStore:
-    """Tokens this verifier issued, so an unknown caller cannot use it."""
+class TokenIssuer:
+    """Tokens this verifier issued, so an unknown caller cannot use it.
 
-    def __init__(self):
-        self._expiry_by_token = {}
-        self._lock = threading.Lock()
+    A token carries its expiry and an HMAC of it under the client secret:
+    nothing is kept in memory, so tokens outlive a restart of the verifier,
+    as a real key manager's do (the mapper caches its token for its
+    lifetime and would otherwise be refused until it expires).
+    """
+
+    def __init__(self, secret):
+        self._key = secret.encode()
+
+    def _mac(self, expiry):
+        return hmac.new(self._key, expiry.encode(), hashlib.sha256).hexdigest()
 
     def issue(self):
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._expiry_by_token[token] = time.monotonic() + TOKEN_LIFETIME_S
-        return token
+        expiry = str(int(time.time()) + TOKEN_LIFETIME_S)
+        return f"{expiry}.{self._mac(expiry)}"
 
     def is_valid(self, token):
-        with self._lock:
-            expiry = self._expiry_by_token.get(token)
-        return expiry is not None and expiry > time.monotonic()
+        expiry, _sep, mac = token.partition(".")
+        return (
+            expiry.isdigit()
+            and hmac.compare_digest(mac, self._mac(expiry))
+            and int(expiry) > time.time()
+        )
 
 
 def verify_detached_jws(jws, actual_data, public_key_pem):
@@ -161,7 +170,9 @@ def main():
     parser.add_argument("--client-secret", required=True)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    handler = make_handler(args.keys_dir, args.client_secret, TokenStore())
+    handler = make_handler(
+        args.keys_dir, args.client_secret, TokenIssuer(args.client_secret)
+    )
     server = ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
     _logger.info("SPAR verifier on %s:%s", args.host, args.port)

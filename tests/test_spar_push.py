@@ -67,8 +67,10 @@ class ScriptedClient:
         return sp.SparResult("resolve", "m2", "t2", outcomes)
 
 
-def item(ref, operation="link", fa="phone:+254712345678", attempt=1):
-    return PushItem(ref, operation, f"token:{ref}@REG", fa, attempt=attempt)
+def item(ref, operation="link", fa="phone:+254712345678", rejections=0):
+    return PushItem(
+        ref, operation, f"token:{ref}@REG", fa, signature_rejections=rejections
+    )
 
 
 def kind(value):
@@ -123,15 +125,19 @@ def test_a_failed_request_fails_only_its_own_action():
 
 
 @pytest.mark.parametrize(
-    ("attempt", "expected"),
-    [(1, "retry"), (SIGNATURE_ATTEMPTS - 1, "retry"), (SIGNATURE_ATTEMPTS, "failed")],
+    ("rejections", "expected"),
+    [
+        (0, "retry"),
+        (SIGNATURE_ATTEMPTS - 2, "retry"),
+        (SIGNATURE_ATTEMPTS - 1, "failed"),
+    ],
 )
-def test_rejected_signature_is_retried_a_few_times_then_failed(attempt, expected):
+def test_rejected_signature_is_retried_a_few_times_then_failed(rejections, expected):
     error = sp.SparPermanentError(
         "signature rejected", action="link", reason_code=sp.JWT_INVALID
     )
     client = ScriptedClient({"link": error})
-    result = push_batch(client, [item("a", attempt=attempt)], verify=False)["a"]
+    result = push_batch(client, [item("a", rejections=rejections)], verify=False)["a"]
     assert result.outcome == expected
     assert result.reason_code == sp.JWT_INVALID
 

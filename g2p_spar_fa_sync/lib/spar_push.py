@@ -23,7 +23,9 @@ from .spar_protocol import (
 
 # SPAR answers rjct.jwt.invalid for a wrong key, but also when its key
 # manager fails (it reads any unreadable verifier answer as "invalid"): a
-# rejected signature is tried this many times before the row is failed.
+# signature rejected this many times in a row fails the row. Counted apart
+# from attempts, so rows that already waited out an outage keep their
+# chances.
 SIGNATURE_ATTEMPTS = 3
 # link -> update -> link covers "mapped meanwhile" and "unmapped meanwhile";
 # a row still bouncing after that waits for a later attempt.
@@ -45,7 +47,7 @@ class PushItem:
     name: str | None = None
     phone_number: str | None = None
     additional_info: tuple = ()
-    attempt: int = 1
+    signature_rejections: int = 0
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,10 @@ def _send(client, operation, group, results):
 def _error_outcome(error, item):
     if isinstance(error, SparTransientError):
         return "retry"
-    if error.reason_code == JWT_INVALID and item.attempt < SIGNATURE_ATTEMPTS:
+    if (
+        error.reason_code == JWT_INVALID
+        and item.signature_rejections + 1 < SIGNATURE_ATTEMPTS
+    ):
         return "retry"
     return "failed"
 

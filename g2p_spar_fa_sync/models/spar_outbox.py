@@ -5,6 +5,8 @@ import threading
 from collections import defaultdict
 from datetime import timedelta
 
+import psycopg2.errors
+
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.http import request
@@ -119,6 +121,11 @@ class G2pSparOutbox(models.Model):
     )
     superseded_by_id = fields.Many2one("g2p.spar.outbox", readonly=True)
     attempts = fields.Integer(readonly=True, default=0)
+    signature_rejections = fields.Integer(
+        readonly=True,
+        default=0,
+        help="SPAR rejected the request signature this many times in a row.",
+    )
     next_attempt_at = fields.Datetime(readonly=True)
     sending_since = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
@@ -317,8 +324,23 @@ class G2pSparOutbox(models.Model):
 
         Rows being sent right now are locked by their job and skipped: they
         finish first and the new row follows them, keeping the order.
+
+        Superseding only saves SPAR calls, it is never needed for
+        correctness: an older row that is sent anyway is followed by the
+        newer one. So when a job claimed one of these rows after this
+        transaction began (REPEATABLE READ then refuses to lock it), the
+        change is kept and nothing is superseded, instead of failing the
+        user's save.
         """
         self.flush_model()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self._supersede_older_sql()
+        except psycopg2.errors.SerializationFailure:
+            _logger.info("outbox rows in flight: older rows are sent as well")
+        self.invalidate_model(["state", "superseded_by_id"])
+
+    def _supersede_older_sql(self):
         self.env.cr.execute(
             """
             WITH moot AS (
@@ -343,7 +365,6 @@ class G2pSparOutbox(models.Model):
             """,
             (self.ids,),
         )
-        self.invalidate_model(["state", "superseded_by_id"])
 
     @api.model
     def _schedule_dispatch(self):
@@ -453,7 +474,7 @@ class G2pSparOutbox(models.Model):
                     name=row.name or None,
                     phone_number=row.phone_number or None,
                     additional_info=tuple(row.additional_info or ()),
-                    attempt=row.attempts,
+                    signature_rejections=row.signature_rejections,
                 )
             )
         return items
@@ -522,6 +543,11 @@ class G2pSparOutbox(models.Model):
         for row in self.filtered(lambda r: r.id in owned):
             result = results[row.reference_id]
             vals = {
+                "signature_rejections": (
+                    row.signature_rejections + 1
+                    if result.reason_code == spar_push.JWT_INVALID
+                    else 0
+                ),
                 "reason_code": result.reason_code or False,
                 "message_id": result.message_id or False,
                 "transaction_id": result.transaction_id or False,
