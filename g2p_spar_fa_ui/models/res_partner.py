@@ -226,12 +226,13 @@ class ResPartner(models.Model):
             return positive
         return ["!", *positive]
 
-    def action_new_payment_fa(self):
-        """Every backend change goes through the amendment wizard."""
+    def action_amend_payment_fa(self):
+        """Every backend change goes through the amendment wizard, which
+        records the reason and the beneficiary's request reference."""
         self.ensure_one()
         return self.env["g2p.fa.amendment"]._open_for(self, "change")
 
-    def action_remove_payment_fa(self):
+    def action_amend_remove_payment_fa(self):
         self.ensure_one()
         return self.env["g2p.fa.amendment"]._open_for(self, "remove")
 

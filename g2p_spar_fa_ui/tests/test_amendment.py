@@ -13,7 +13,7 @@ class TestAmendmentWizard(FaUiCommon):
         return Form(model.with_context(**action["context"]))
 
     def _wizard(self, partner):
-        return self._form(partner.with_user(self.ui_manager).action_new_payment_fa())
+        return self._form(partner.with_user(self.ui_manager).action_amend_payment_fa())
 
     def test_change_records_fa_and_row_with_reason_and_request(self):
         partner = self._registrant()
@@ -78,7 +78,9 @@ class TestAmendmentWizard(FaUiCommon):
     def test_removal_writes_an_unlink_row_with_the_reason(self):
         partner = self._registrant()
         self._create_bank_fa(partner)
-        form = self._form(partner.with_user(self.ui_manager).action_remove_payment_fa())
+        form = self._form(
+            partner.with_user(self.ui_manager).action_amend_remove_payment_fa()
+        )
         self.assertEqual(form.action, "remove")
         form.reason = "Beneficiary deceased"
         form.request_ref = "DEATH-7"

@@ -18,7 +18,7 @@ registry.category("web_tour.tours").add("g2p_spar_fa_ui_amendment", {
         },
         {
             content: "Change the payment address",
-            trigger: "button[name='action_new_payment_fa']",
+            trigger: "button[name='action_amend_payment_fa']",
         },
         {
             content: "A mobile wallet",
