@@ -111,15 +111,18 @@ class G2pSparConnector(models.AbstractModel):
         key = dataclasses.replace(settings, private_key_pem=fingerprint.encode())
         client = cache.get(key)
         if client is None:
-            client = cache[key] = spar_protocol.SparClient(
-                settings.spar_url,
-                signer,
-                sender_id=settings.sender_id,
-                receiver_id=settings.receiver_id,
-                sender_uri=settings.sender_uri,
-                timeout=(
-                    settings.connect_timeout_seconds,
-                    settings.read_timeout_seconds,
-                ),
-            )
+            client = cache[key] = self._new_client(settings, signer)
         return client
+
+    @api.model
+    def _new_client(self, settings, signer):
+        """A client for these settings, outside the cache (e.g. to test
+        settings not saved yet)."""
+        return spar_protocol.SparClient(
+            settings.spar_url,
+            signer,
+            sender_id=settings.sender_id,
+            receiver_id=settings.receiver_id,
+            sender_uri=settings.sender_uri,
+            timeout=(settings.connect_timeout_seconds, settings.read_timeout_seconds),
+        )

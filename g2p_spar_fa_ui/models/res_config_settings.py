@@ -218,16 +218,8 @@ class ResConfigSettings(models.TransientModel):
         if not settings.private_key_pem:
             return _("No partner private key is configured.")
         try:
-            client = spar_protocol.SparClient(
-                settings.spar_url,
-                spar_protocol.RequestSigner(settings.private_key_pem),
-                sender_id=settings.sender_id,
-                receiver_id=settings.receiver_id,
-                sender_uri=settings.sender_uri,
-                timeout=(
-                    settings.connect_timeout_seconds,
-                    settings.read_timeout_seconds,
-                ),
+            client = self.env["g2p.spar.connector"]._new_client(
+                settings, spar_protocol.RequestSigner(settings.private_key_pem)
             )
             client.resolve([PROBE_ID])
         except spar_protocol.SparKeyError as exc:
