@@ -7,27 +7,14 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
+
 from ..lib import odk_client, submission_mapping
 
 _logger = logging.getLogger(__name__)
 
 ADMIN = "base.group_system"
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
-# Fields of g2p.payment.fa an ODK submission sets; an FA whose values all
-# equal these is the same FA and is not recorded again.
-FA_COMPARED = (
-    "kind",
-    "account_number",
-    "iban",
-    "bic",
-    "bank_id",
-    "bank_code",
-    "branch_code",
-    "holder_name",
-    "payment_msisdn",
-    "payment_email",
-    "provider_code",
-)
 # What a submission can fail on and still leave the others importing.
 SUBMISSION_ERRORS = (submission_mapping.MappingError, ValidationError, UserError)
 
@@ -275,7 +262,7 @@ class G2pOdkImportRecord(models.Model):
         return all(
             (fa[f].id if f == "bank_id" else fa[f] or False)
             == (prepared.get(f) or False)
-            for f in FA_COMPARED
+            for f in FA_VALUE_FIELDS
         )
 
     def _attempt_vals(self, config, submission):

@@ -19,13 +19,9 @@ PLACEHOLDER_FIELDS = {
     "email": "payment_email",
     "provider": "provider_code",
 }
-IMMUTABLE_FIELDS = (
-    "partner_id",
-    "kind",
-    "bank_id",
-    "holder_name",
-    *PLACEHOLDER_FIELDS.values(),
-)
+# The values that make an FA what it is: two FAs equal on these are the same.
+FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
+IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS)
 
 
 class G2pPaymentFa(models.Model):

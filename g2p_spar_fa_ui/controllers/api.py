@@ -5,22 +5,14 @@ from odoo import http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
+
 from ..models.payment_fa import REASON_KEY, REQUEST_REF_KEY
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 IDENTIFIERS = ("spar_id", "registrant_ref")
-FA_FIELDS = (
-    "kind",
-    "account_number",
-    "iban",
-    "bic",
-    "bank_code",
-    "branch_code",
-    "holder_name",
-    "payment_msisdn",
-    "payment_email",
-    "provider_code",
-)
+# The FA values a caller may send; the bank is given by its BIC.
+FA_FIELDS = tuple(name for name in FA_VALUE_FIELDS if name != "bank_id")
 OTHER_FIELDS = ("reason", "request_ref")
 
 
