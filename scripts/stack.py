@@ -52,6 +52,8 @@ SPAR_SENDER_ID = "openg2p-sr"
 SPAR_RECEIVER_ID = "spar"
 ODOO_LOGIN = ("admin", "admin")
 DEFAULT_PORTS = {"odoo": 8069, "pg": 55433, "spar": 8000, "verifier": 8001}
+# Bumped when how the virtualenvs are made changes, so that they are remade.
+VENV_RECIPE = "2"
 IS_ROOT = os.geteuid() == 0
 
 
@@ -148,7 +150,10 @@ def ensure_venvs():
                 if not line.startswith("python-ldap")
             )
         )
-        run([*pip, "setuptools<81", "wheel"], capture_output=True)
+        # A venv starts with an old setuptools whose pkg_resources cannot
+        # find wheels named the new way (zope_interface-8.7.dist-info): the
+        # prefork server's gevent process then dies at start, in a loop.
+        run([*pip, "--upgrade", "setuptools>=70,<81", "wheel"], capture_output=True)
         run([*pip, "-r", requirements], capture_output=True)
         # queue_job's metadata asks for a distribution named odoo, which does
         # not exist here: Odoo runs from its tree.
@@ -167,7 +172,8 @@ def ensure_venvs():
         _fingerprint(
             odoo_requirements, REPO / "setup.py", scripts / "requirements-dev.txt"
         )
-        + str(ODOO_PATH),
+        + str(ODOO_PATH)
+        + VENV_RECIPE,
         install_odoo,
     )
     _ensure_venv(
