@@ -1,8 +1,8 @@
-"""push_batch decisions that the real mapper cannot be made to produce on cue.
+"""push_batch and read_back decisions the real mapper cannot make on cue.
 
 Per-item transient codes, link/update conflicts that never settle and a
-resolve that fails after a successful push come from a scripted client; every
-path the real mapper can produce is tested against it in the Odoo suite.
+resolve that fails come from a scripted client; every path the real mapper
+can produce is tested against it in the Odoo suite.
 """
 
 import pytest
@@ -13,6 +13,7 @@ from g2p_spar_fa_sync.lib.spar_push import (
     SIGNATURE_ATTEMPTS,
     PushItem,
     push_batch,
+    read_back,
 )
 
 
@@ -77,18 +78,16 @@ def kind(value):
     return lambda _item: value
 
 
-def test_link_conflict_falls_back_to_update_and_is_verified():
+def test_link_conflict_falls_back_to_update():
     client = ScriptedClient(
         {
             "link": kind(sp.OutcomeKind.ALREADY_LINKED),
             "update": kind(sp.OutcomeKind.DONE),
-        },
-        resolved={"token:a@REG": "phone:+254712345678"},
+        }
     )
     result = push_batch(client, [item("a")])["a"]
     assert (result.outcome, result.sent_operation) == ("done", "update")
-    assert result.verification == "verified"
-    assert [c[0] for c in client.calls] == ["link", "update", "resolve"]
+    assert [c[0] for c in client.calls] == ["link", "update"]
 
 
 def test_conflicts_that_never_settle_wait_for_a_later_attempt():
@@ -106,7 +105,7 @@ def test_conflicts_that_never_settle_wait_for_a_later_attempt():
 def test_item_level_retry_and_permanent_codes():
     outcomes = {"a": sp.OutcomeKind.RETRY, "b": sp.OutcomeKind.PERMANENT}
     client = ScriptedClient({"link": lambda i: outcomes[i.reference_id]})
-    results = push_batch(client, [item("a"), item("b")], verify=False)
+    results = push_batch(client, [item("a"), item("b")])
     assert results["a"].outcome == "retry"
     assert results["b"].outcome == "failed"
     assert results["b"].error == "code: msg"
@@ -119,7 +118,7 @@ def test_a_failed_request_fails_only_its_own_action():
             "link": kind(sp.OutcomeKind.DONE),
         }
     )
-    results = push_batch(client, [item("a", "unlink"), item("b", "link")], verify=False)
+    results = push_batch(client, [item("a", "unlink"), item("b", "link")])
     assert results["a"].outcome == "retry"
     assert results["b"].outcome == "done"
 
@@ -137,25 +136,42 @@ def test_rejected_signature_is_retried_a_few_times_then_failed(rejections, expec
         "signature rejected", action="link", reason_code=sp.JWT_INVALID
     )
     client = ScriptedClient({"link": error})
-    result = push_batch(client, [item("a", rejections=rejections)], verify=False)["a"]
+    result = push_batch(client, [item("a", rejections=rejections)])["a"]
     assert result.outcome == expected
     assert result.reason_code == sp.JWT_INVALID
 
 
-def test_mismatch_on_read_back_is_flagged_with_a_masked_value():
+def test_read_back_verifies_each_row_against_what_spar_resolves():
     client = ScriptedClient(
-        {"link": kind(sp.OutcomeKind.DONE)},
-        resolved={"token:a@REG": "phone:+254799999999"},
+        {},
+        resolved={
+            "token:a@REG": "phone:+254712345678",
+            "token:b@REG": "phone:+254799999999",
+        },
     )
-    result = push_batch(client, [item("a")])["a"]
-    assert result.verification == "mismatch"
-    assert "799999999" not in result.spar_fa_masked
+    expected = {
+        "1": ("token:a@REG", "phone:+254712345678"),
+        "2": ("token:b@REG", "phone:+254712345678"),
+        "3": ("token:c@REG", "phone:+254712345678"),
+        "4": ("token:a@REG", "phone:+254712345678"),
+    }
+    results = read_back(client, expected)
+    assert {ref: r.verification for ref, r in results.items()} == {
+        "1": "verified",
+        "2": "mismatch",
+        "3": "mismatch",
+        "4": "verified",
+    }
+    assert "799999999" not in results["2"].spar_fa_masked
+    assert results["3"].spar_fa_masked == sp.redact(None)
+    # One resolve, each SPAR id once: SPAR fails a batch naming an id twice.
+    assert [c[0] for c in client.calls] == ["resolve"]
+    assert sorted(client.calls[0][1]) == ["token:a@REG", "token:b@REG", "token:c@REG"]
 
 
-def test_failed_read_back_leaves_the_row_done_but_unverified():
+def test_read_back_raises_when_spar_cannot_resolve():
     client = ScriptedClient(
-        {"link": kind(sp.OutcomeKind.DONE)},
-        resolve_error=sp.SparTransientError("timeout", action="resolve"),
+        {}, resolve_error=sp.SparTransientError("timeout", action="resolve")
     )
-    result = push_batch(client, [item("a")])["a"]
-    assert (result.outcome, result.verification) == ("done", None)
+    with pytest.raises(sp.SparTransientError):
+        read_back(client, {"1": ("token:a@REG", "phone:+254712345678")})

@@ -1,4 +1,4 @@
-"""Push one batch of outbox heads to SPAR and read the result back.
+"""Push one batch of outbox heads to SPAR; read what SPAR holds back.
 
 Plain Python (no Odoo): the outbox model claims rows and stores what this
 returns; everything about talking to SPAR -- grouping by action, falling back
@@ -9,7 +9,7 @@ mapper without a database.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .spar_protocol import (
     JWT_INVALID,
@@ -52,12 +52,8 @@ class PushItem:
 
 @dataclass(frozen=True)
 class PushResult:
-    """What became of one item. ``outcome`` is done, retry or failed.
-
-    ``error`` never holds an FA in clear; ``verification`` is None when no
-    read-back was made (unlink, or resolve unavailable), else "verified" or
-    "mismatch", with what SPAR holds instead in ``spar_fa_masked``.
-    """
+    """What became of one item. ``outcome`` is done, retry or failed;
+    ``error`` never holds an FA in clear."""
 
     outcome: str
     sent_operation: str | None = None
@@ -65,7 +61,15 @@ class PushResult:
     error: str | None = None
     message_id: str | None = None
     transaction_id: str | None = None
-    verification: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """What SPAR resolved for one pushed row: ``verification`` is "verified"
+    when it holds exactly the FA sent, else "mismatch" with what it holds
+    instead, masked, in ``spar_fa_masked``."""
+
+    verification: str
     spar_fa_masked: str | None = None
 
 
@@ -92,7 +96,7 @@ def _describe(outcome):
     return text
 
 
-def push_batch(client, items, verify=True):
+def push_batch(client, items):
     """Send ``items`` (distinct SPAR ids) and return {reference_id: PushResult}.
 
     One request per action and round. A whole-request failure applies to
@@ -115,8 +119,6 @@ def push_batch(client, items, verify=True):
             error=f"SPAR still answered {operation} conflicts after "
             f"{MAX_ROUNDS} rounds; will try again",
         )
-    if verify:
-        _verify(client, items, results)
     return results
 
 
@@ -171,33 +173,22 @@ def _error_outcome(error, item):
     return "failed"
 
 
-def _verify(client, items, results):
-    """Resolve what was just linked or updated and compare with what we sent.
+def read_back(client, expected, batch_size=1000):
+    """{reference_id: ReadBack} for ``expected``, {reference_id: (spar_id, fa)}.
 
-    A failed resolve leaves the rows done but unverified: the change did
-    reach SPAR, and the reconciliation will look again.
+    Raises SparError when SPAR cannot answer: the rows stay unverified.
     """
-    to_check = [
-        item
-        for item in items
-        if results[item.reference_id].outcome == "done"
-        and results[item.reference_id].sent_operation != "unlink"
-    ]
-    if not to_check:
-        return
-    try:
-        found = client.resolve([item.spar_id for item in to_check]).by_id()
-    except SparError:
-        return
-    for item in to_check:
-        outcome = found.get(item.spar_id)
-        held = outcome.fa if outcome is not None and outcome.linked else None
-        verified = held == item.fa
-        results[item.reference_id] = replace(
-            results[item.reference_id],
-            verification="verified" if verified else "mismatch",
-            spar_fa_masked=None if verified else redact(held),
-        )
+    held = resolve_fas(
+        client, sorted({spar_id for spar_id, _fa in expected.values()}), batch_size
+    )
+    results = {}
+    for reference_id, (spar_id, fa) in expected.items():
+        found = held.get(spar_id)
+        if found == fa:
+            results[reference_id] = ReadBack("verified")
+        else:
+            results[reference_id] = ReadBack("mismatch", redact(found))
+    return results
 
 
 def resolve_fas(client, spar_ids, batch_size=1000):

@@ -12,8 +12,11 @@ from odoo.exceptions import UserError
 from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
 from ..lib import spar_push
 from ..lib.backoff import retry_delay
+from ..lib.spar_protocol import SparError
 
 _logger = logging.getLogger(__name__)
 
@@ -33,8 +36,23 @@ CLAIMABLE = SQL(
            AND e.state IN ('pending', 'sending', 'retry_wait', 'failed'))
     """
 )
+# A row SPAR accepted whose mapping has not been read back yet. The same
+# predicate as the partial index g2p_spar_outbox_unverified_idx.
+UNVERIFIED = SQL(
+    """
+    o.state = 'done' AND o.verification = 'unverified'
+    AND o.sent_operation IN ('link', 'update')
+    """
+)
 DISPATCH_NOW = "g2p_spar_fa_sync.dispatch.now"
 DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
+READ_BACK = "g2p_spar_fa_sync.read_back"
+# Below dispatch (queue_job's default is 10): with a backlog, SPAR's time goes
+# to getting FAs in first; the read-back follows in larger batches.
+READ_BACK_PRIORITY = 20
+# Rows read back per job, in one resolve: a resolve costs SPAR a fraction of
+# a link per ID, and most of a small request's cost is fixed.
+READ_BACK_BATCH = 2000
 
 
 class G2pSparOutbox(models.Model):
@@ -144,10 +162,14 @@ class G2pSparOutbox(models.Model):
             ("unverified", "Not verified"),
             ("verified", "Verified in SPAR"),
             ("mismatch", "SPAR holds something else"),
+            ("replaced", "Replaced before the check"),
         ],
         default="unverified",
         required=True,
         readonly=True,
+        help="Read back by resolve soon after SPAR accepted the row. A row "
+        "whose registrant had a later row sent before the check is not "
+        "compared: SPAR then rightly holds the newer FA.",
     )
     verified_at = fields.Datetime(readonly=True)
     spar_fa_masked = fields.Char(string="FA seen in SPAR (masked)", readonly=True)
@@ -173,6 +195,10 @@ class G2pSparOutbox(models.Model):
             WHERE state IN ('pending', 'sending', 'retry_wait', 'failed');
             CREATE INDEX IF NOT EXISTS g2p_spar_outbox_done_idx
             ON g2p_spar_outbox (partner_id, sequence DESC) WHERE state = 'done';
+            CREATE INDEX IF NOT EXISTS g2p_spar_outbox_unverified_idx
+            ON g2p_spar_outbox (id) WHERE state = 'done'
+               AND verification = 'unverified'
+               AND sent_operation IN ('link', 'update');
             """
         )
 
@@ -410,74 +436,101 @@ class G2pSparOutbox(models.Model):
             yield api.Environment(cr, SUPERUSER_ID, {})
 
     @api.model
-    def _claimable_count(self):
+    def _claimable_exists(self):
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("SELECT count(*) FROM g2p_spar_outbox o WHERE %s", CLAIMABLE)
+            SQL("SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1", CLAIMABLE)
         )
-        return self.env.cr.fetchone()[0]
+        return bool(self.env.cr.fetchone())
+
+    # The claim, the items and the results of a batch are read and written
+    # in plain SQL, a statement each: through the ORM they cost Odoo more
+    # time per row than SPAR's link does, on the cores SPAR shares.
 
     @api.model
     def _claim(self, limit):
-        """Lock and mark ``sending`` up to ``limit`` registrant heads."""
+        """Lock and mark ``sending`` up to ``limit`` registrant heads.
+
+        Returns the rows and whether more wait: ``limit`` heads were found,
+        or a head was left for the next batch because its SPAR ID is in this
+        one.
+        """
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT o.id FROM g2p_spar_outbox o
-                 WHERE %s
-              ORDER BY o.id
-                 LIMIT %s
-                   FOR UPDATE OF o SKIP LOCKED
+                WITH heads AS (
+                    SELECT o.id, o.spar_id FROM g2p_spar_outbox o
+                     WHERE %s
+                  ORDER BY o.id
+                     LIMIT %s
+                       FOR UPDATE OF o SKIP LOCKED
+                ), batch AS (
+                    -- Two registrants can hold one SPAR ID at different
+                    -- times (an ID given back and reused): SPAR fails a
+                    -- whole batch naming an ID twice.
+                    SELECT DISTINCT ON (spar_id) id FROM heads
+                  ORDER BY spar_id, id
+                ), claimed AS (
+                    UPDATE g2p_spar_outbox o
+                       SET state = 'sending',
+                           attempts = COALESCE(o.attempts, 0) + 1,
+                           sending_since = clock_timestamp() AT TIME ZONE 'UTC',
+                           write_date = clock_timestamp() AT TIME ZONE 'UTC'
+                      FROM batch WHERE o.id = batch.id
+                 RETURNING o.id
+                )
+                SELECT (SELECT array_agg(id ORDER BY id) FROM claimed),
+                       (SELECT count(*) FROM heads)
                 """,
                 CLAIMABLE,
                 limit,
             )
         )
-        rows = self.browse([r[0] for r in self.env.cr.fetchall()])
-        # Two registrants can hold one SPAR ID at different times (an ID
-        # given back and reused): SPAR fails a whole batch naming an ID twice.
-        seen, batch = set(), self.browse()
-        for row in rows:
-            if row.spar_id not in seen:
-                seen.add(row.spar_id)
-                batch |= row
-        if batch:
-            self.env.cr.execute(
-                """
-                UPDATE g2p_spar_outbox
-                   SET state = 'sending', attempts = COALESCE(attempts, 0) + 1,
-                       sending_since = clock_timestamp() AT TIME ZONE 'UTC',
-                       write_date = clock_timestamp() AT TIME ZONE 'UTC'
-                 WHERE id = ANY(%s)
-                """,
-                (batch.ids,),
-            )
-            batch.invalidate_recordset(["state", "attempts", "sending_since"])
-        return batch, len(rows) >= limit
+        ids, heads = self.env.cr.fetchone()
+        rows = self.browse(ids or ())
+        self.invalidate_model(["state", "attempts", "sending_since"])
+        return rows, heads >= limit or heads > len(rows)
 
     def _push_items(self):
-        linked = self._linked_spar_ids(self.partner_id.ids, states=("done",))
+        """What each row asks of SPAR, in id order."""
+        self.env.cr.execute(
+            """
+            SELECT id, partner_id, operation, spar_id, fa, name, phone_number,
+                   additional_info, signature_rejections
+              FROM g2p_spar_outbox WHERE id = ANY(%s) ORDER BY id
+            """,
+            (self.ids,),
+        )
+        rows = self.env.cr.dictfetchall()
+        linked = self._linked_spar_ids([row["partner_id"] for row in rows], ("done",))
         items = []
-        for row in self:
-            operation = row.operation
+        for row in rows:
+            operation = row["operation"]
             if operation != "unlink":
                 # Decided anew from what is known now; SPAR's answer corrects it.
-                is_linked = linked.get(row.partner_id.id) == row.spar_id
+                is_linked = linked.get(row["partner_id"]) == row["spar_id"]
                 operation = "update" if is_linked else "link"
             items.append(
                 spar_push.PushItem(
-                    reference_id=row.reference_id,
+                    reference_id=str(row["id"]),
                     operation=operation,
-                    spar_id=row.spar_id,
-                    fa=row.fa or "",
-                    name=row.name or None,
-                    phone_number=row.phone_number or None,
-                    additional_info=tuple(row.additional_info or ()),
-                    signature_rejections=row.signature_rejections,
+                    spar_id=row["spar_id"],
+                    fa=row["fa"] or "",
+                    name=row["name"] or None,
+                    phone_number=row["phone_number"] or None,
+                    additional_info=tuple(row["additional_info"] or ()),
+                    signature_rejections=row["signature_rejections"] or 0,
                 )
             )
         return items
+
+    def _attempts(self):
+        self.env.cr.execute(
+            "SELECT id, attempts FROM g2p_spar_outbox WHERE id = ANY(%s)",
+            (self.ids,),
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _dispatch(self):
@@ -496,16 +549,14 @@ class G2pSparOutbox(models.Model):
         with self._own_transaction() as env:
             rows, more = env[self._name]._claim(settings.batch_size)
             items = rows._push_items()
-            claimed = dict(zip(rows.ids, rows.mapped("attempts"), strict=True))
+            claimed = rows._attempts()
         if more:
             with self._own_transaction() as env:
                 env[self._name]._enqueue_dispatch()
         if not items:
             return _("Nothing to send.")
         try:
-            results = spar_push.push_batch(
-                client, items, verify=settings.verify_after_push
-            )
+            results = spar_push.push_batch(client, items)
         except Exception as error:  # noqa: BLE001 - rows must not stay 'sending'
             _logger.exception("SPAR push of %d rows failed unexpectedly", len(items))
             failure = spar_push.PushResult(
@@ -516,6 +567,17 @@ class G2pSparOutbox(models.Model):
             outbox = env[self._name]
             outbox.browse(claimed)._record_results(claimed, results, settings)
             outbox._schedule_retry_wakeup()
+            # Read back once the backlog is sent: the last job of a drain
+            # (or of a single edit) queues it, for everything done so far.
+            if (
+                settings.verify_after_push
+                and any(
+                    r.outcome == "done" and r.sent_operation != "unlink"
+                    for r in results.values()
+                )
+                and not outbox._claimable_exists()
+            ):
+                outbox._enqueue_read_back()
         counts = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
@@ -528,61 +590,66 @@ class G2pSparOutbox(models.Model):
         has more attempts than this job claimed it with: its newer attempt
         owns it.
         """
+        self.flush_model()
         self.env.cr.execute(
-            "SELECT id, attempts FROM g2p_spar_outbox "
+            "SELECT id, attempts, signature_rejections FROM g2p_spar_outbox "
             "WHERE id = ANY(%s) AND state = 'sending' FOR UPDATE",
             (list(claimed),),
         )
-        owned = {
-            rid for rid, attempts in self.env.cr.fetchall() if claimed[rid] == attempts
-        }
         now = fields.Datetime.now()
-        # Rows with the same answer are written together: one UPDATE for a
-        # batch that went well, instead of one per row.
-        groups = defaultdict(list)
-        for row in self.filtered(lambda r: r.id in owned):
-            result = results[row.reference_id]
-            vals = {
-                "signature_rejections": (
-                    row.signature_rejections + 1
-                    if result.reason_code == spar_push.JWT_INVALID
-                    else 0
-                ),
-                "reason_code": result.reason_code or False,
-                "message_id": result.message_id or False,
-                "transaction_id": result.transaction_id or False,
-                "sending_since": False,
-            }
-            if result.outcome == "done":
-                vals.update(
-                    state="done",
-                    done_at=now,
-                    sent_operation=result.sent_operation,
-                    last_error=False,
-                    next_attempt_at=False,
-                )
-                if result.verification:
-                    vals.update(
-                        verification=result.verification,
-                        verified_at=now,
-                        spar_fa_masked=result.spar_fa_masked or False,
-                    )
-            elif result.outcome == "retry":
+        columns = defaultdict(list)
+        for row_id, attempts, rejections in self.env.cr.fetchall():
+            if claimed[row_id] != attempts:
+                continue
+            result = results[str(row_id)]
+            done = result.outcome == "done"
+            retry_at = None
+            if result.outcome == "retry":
                 delay = retry_delay(
-                    row.attempts,
-                    settings.retry_base_seconds,
-                    settings.retry_cap_seconds,
+                    attempts, settings.retry_base_seconds, settings.retry_cap_seconds
                 )
-                vals.update(
-                    state="retry_wait",
-                    last_error=result.error,
-                    next_attempt_at=now + timedelta(seconds=delay),
-                )
-            else:
-                vals.update(state="failed", last_error=result.error)
-            groups[tuple(sorted(vals.items()))].append(row.id)
-        for vals, row_ids in groups.items():
-            self.browse(row_ids).write(dict(vals))
+                retry_at = now + timedelta(seconds=delay)
+            signature_rejected = result.reason_code == spar_push.JWT_INVALID
+            for column, value in (
+                ("id", row_id),
+                ("state", {"retry": "retry_wait"}.get(result.outcome, result.outcome)),
+                ("sent_operation", result.sent_operation if done else None),
+                ("done_at", now if done else None),
+                ("last_error", None if done else result.error),
+                ("next_attempt_at", retry_at),
+                ("reason_code", result.reason_code),
+                ("message_id", result.message_id),
+                ("transaction_id", result.transaction_id),
+                (
+                    "signature_rejections",
+                    (rejections or 0) + 1 if signature_rejected else 0,
+                ),
+            ):
+                columns[column].append(value)
+        if not columns:
+            return
+        self.env.cr.execute(
+            """
+            UPDATE g2p_spar_outbox o
+               SET state = r.state, sent_operation = r.sent_operation,
+                   done_at = r.done_at, last_error = r.last_error,
+                   next_attempt_at = r.next_attempt_at,
+                   reason_code = r.reason_code, message_id = r.message_id,
+                   transaction_id = r.transaction_id,
+                   signature_rejections = r.signature_rejections,
+                   sending_since = NULL, write_uid = %s,
+                   write_date = clock_timestamp() AT TIME ZONE 'UTC'
+              FROM unnest(%s::int[], %s::varchar[], %s::varchar[],
+                          %s::timestamp[], %s::text[], %s::timestamp[],
+                          %s::varchar[], %s::varchar[], %s::varchar[], %s::int[])
+                AS r(id, state, sent_operation, done_at, last_error,
+                     next_attempt_at, reason_code, message_id, transaction_id,
+                     signature_rejections)
+             WHERE o.id = r.id
+            """,
+            [self.env.uid, *columns.values()],
+        )
+        self.invalidate_model()
 
     @api.model
     def _schedule_retry_wakeup(self):
@@ -596,12 +663,115 @@ class G2pSparOutbox(models.Model):
             self._enqueue_dispatch(eta=eta)
 
     # ------------------------------------------------------------------
+    # read-back
+
+    @api.model
+    def _enqueue_read_back(self):
+        self.sudo().with_delay(
+            priority=READ_BACK_PRIORITY, identity_key=READ_BACK
+        )._read_back()
+
+    @api.model
+    def _unverified_exists(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1", UNVERIFIED)
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
+    def _read_back(self):
+        """Job: resolve what SPAR accepted and compare it with what was sent.
+
+        Apart from the push so that a backlog reaches SPAR first: the push
+        only waits for SPAR's answer, and this job checks a few moments
+        later, in one resolve for many rows. When SPAR cannot answer, the job
+        is retried later and the rows stay unverified, never lost.
+        """
+        connector = self.env["g2p.spar.connector"]
+        settings = connector._settings()
+        client = connector._client(settings)
+        with self._own_transaction() as env:
+            env.cr.execute(
+                SQL(
+                    "SELECT o.id, o.spar_id, o.fa FROM g2p_spar_outbox o"
+                    " WHERE %s ORDER BY o.id LIMIT %s",
+                    UNVERIFIED,
+                    READ_BACK_BATCH + 1,
+                )
+            )
+            found = env.cr.fetchall()
+        expected = {
+            str(row_id): (spar_id, fa)
+            for row_id, spar_id, fa in found[:READ_BACK_BATCH]
+        }
+        if not expected:
+            return _("Nothing to read back.")
+        try:
+            read = spar_push.read_back(client, expected, READ_BACK_BATCH)
+        except SparError as error:
+            # Backs off per the job function's retry pattern; past it, the
+            # recovery cron enqueues a new job.
+            raise RetryableJobError(
+                f"SPAR could not resolve for the read-back: {error}"
+            ) from error
+        with self._own_transaction() as env:
+            outbox = env[self._name]
+            counts = outbox.browse([int(ref) for ref in read])._record_read_back(read)
+            if len(found) > READ_BACK_BATCH:
+                outbox._enqueue_read_back()
+        return ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+
+    def _record_read_back(self, read):
+        """Store the verdicts; returns how many rows got each.
+
+        A later row of the registrant claimed since may have reached SPAR
+        before the resolve: the row is then ``replaced``, not compared. Its
+        claim committed before it was sent, so it is seen here.
+        """
+        self.env.cr.execute(
+            """
+            UPDATE g2p_spar_outbox o
+               SET verification = 'replaced',
+                   write_date = clock_timestamp() AT TIME ZONE 'UTC'
+             WHERE o.id = ANY(%s) AND o.verification = 'unverified'
+               AND EXISTS (
+                   SELECT 1 FROM g2p_spar_outbox n
+                    WHERE n.partner_id = o.partner_id
+                      AND n.sequence > o.sequence AND n.attempts > 0)
+         RETURNING o.id
+            """,
+            (self.ids,),
+        )
+        replaced = {row_id for (row_id,) in self.env.cr.fetchall()}
+        self.invalidate_recordset(["verification"])
+        counts = {"replaced": len(replaced)} if replaced else {}
+        groups = defaultdict(list)
+        now = fields.Datetime.now()
+        for row in self.filtered(
+            lambda r: r.id not in replaced and r.verification == "unverified"
+        ):
+            verdict = read[row.reference_id]
+            groups[(verdict.verification, verdict.spar_fa_masked)].append(row.id)
+        for (verification, spar_fa_masked), row_ids in groups.items():
+            self.browse(row_ids).write(
+                {
+                    "verification": verification,
+                    "verified_at": now,
+                    "spar_fa_masked": spar_fa_masked or False,
+                }
+            )
+            counts[verification] = counts.get(verification, 0) + len(row_ids)
+        return counts
+
+    # ------------------------------------------------------------------
     # recovery
 
     @api.model
     def _cron_recover(self):
         """Return rows stuck in ``sending`` to ``pending`` and make sure a
-        dispatch job exists while rows are due.
+        dispatch job exists while rows are due, and a read-back job while
+        rows wait for one (a job may have run out of retries).
 
         A row stays in ``sending`` only when its worker died between claim and
         result; resending it is harmless thanks to the link/update fallback.
@@ -616,8 +786,10 @@ class G2pSparOutbox(models.Model):
         if stuck:
             _logger.warning("returning %d stuck outbox rows to pending", len(stuck))
             stuck.write({"state": "pending", "sending_since": False})
-        if self._claimable_count():
+        if self._claimable_exists():
             self._enqueue_dispatch()
+        if settings.verify_after_push and self._unverified_exists():
+            self._enqueue_read_back()
 
     # ------------------------------------------------------------------
     # actions of department users

@@ -1,1 +1,7 @@
-from . import test_dispatch, test_faults, test_outbox, test_reconciliation
+from . import (
+    test_dispatch,
+    test_faults,
+    test_outbox,
+    test_read_back,
+    test_reconciliation,
+)

@@ -1,16 +1,20 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import contextlib
 import itertools
+import socket
 import uuid
 from datetime import timedelta
 
 from odoo import fields
 
 from odoo.addons.g2p_spar_fa_base.tests.common import PaymentFaCommon
+from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..lib import spar_push
 
 _refs = itertools.count(1)
+PARAM = "g2p_spar_fa_sync."
 
 
 class SparSyncCommon(PaymentFaCommon):
@@ -38,6 +42,22 @@ class SparSyncCommon(PaymentFaCommon):
     def _rows(self, partner):
         return self.Outbox.search([("partner_id", "=", partner.id)], order="sequence")
 
+    def _set(self, name, value):
+        self.env["ir.config_parameter"].set_param(PARAM + name, value)
+
+    @contextlib.contextmanager
+    def spar_down(self):
+        """SPAR unreachable: its URL points at a port nobody listens on."""
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            closed_port = sock.getsockname()[1]
+        real_url = self.connector._settings().spar_url
+        self._set("spar_url", f"http://127.0.0.1:{closed_port}")
+        try:
+            yield
+        finally:
+            self._set("spar_url", real_url)
+
     def _client(self):
         return self.connector._client(self.connector._settings())
 
@@ -53,11 +73,20 @@ class SparSyncCommon(PaymentFaCommon):
         )
 
     def drain(self, rounds=20):
-        """Run dispatch jobs until nothing is claimable (what the job runner
-        does); jobs they enqueue are trapped, not run twice."""
+        """Run dispatch jobs until nothing is claimable, then the read-back
+        (what the job runner does); jobs they enqueue are trapped, not run
+        twice. Returns how many jobs ran."""
+        jobs = 0
         with trap_jobs():
-            for _round in range(rounds):
-                if not self.Outbox._claimable_count():
-                    return
+            while self.Outbox._claimable_exists():
+                if jobs == rounds:
+                    raise AssertionError("the outbox did not drain")
                 self.Outbox._dispatch()
-        raise AssertionError("the outbox did not drain")
+                jobs += 1
+            for _round in range(rounds):
+                if not self.Outbox._unverified_exists():
+                    return jobs
+                with contextlib.suppress(RetryableJobError):
+                    self.Outbox._read_back()  # the runner would retry it
+                jobs += 1
+        raise AssertionError("the read-back did not finish")

@@ -1,7 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
 import os
-import socket
 import urllib.request
 from datetime import timedelta
 from unittest.mock import patch
@@ -16,15 +15,10 @@ from ..lib import spar_push
 from .common import SparSyncCommon
 from .fault_proxy import FaultProxy
 
-PARAM = "g2p_spar_fa_sync."
-
 
 @tagged("post_install", "-at_install")
 class TestFaults(SparSyncCommon):
     """After every fault, each registrant's FA in SPAR is its last one here."""
-
-    def _set(self, name, value):
-        self.env["ir.config_parameter"].set_param(PARAM + name, value)
 
     def _edit_many(self, count=6, edits=2):
         partners = [self._registrant(f"Fault {i}") for i in range(count)]
@@ -49,17 +43,12 @@ class TestFaults(SparSyncCommon):
 
     def test_spar_down_then_back(self):
         last = self._edit_many()
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            closed_port = sock.getsockname()[1]
-        real_url = self.connector._settings().spar_url
-        self._set("spar_url", f"http://127.0.0.1:{closed_port}")
-        self.drain()
+        with self.spar_down():
+            self.drain()
         waiting = self.Outbox.search([("partner_id", "in", [p.id for p in last])])
         states = set(waiting.mapped("state")) - {"superseded"}
         self.assertEqual(states, {"retry_wait"})
         self.assertIn("failed in transit", waiting.filtered("last_error")[0].last_error)
-        self._set("spar_url", real_url)
         self._drain_through_faults()
         self._assert_spar_holds(last)
 
@@ -128,7 +117,7 @@ class TestFaults(SparSyncCommon):
         last = self._edit_many(count=4, edits=1)
         claimed, _more = self.Outbox._claim(1000)
         # SPAR applied the batch, then the worker died before recording it.
-        spar_push.push_batch(self._client(), claimed._push_items(), verify=False)
+        spar_push.push_batch(self._client(), claimed._push_items())
         claimed.write({"sending_since": fields.Datetime.now() - timedelta(hours=1)})
         self.Outbox._cron_recover()
         self.assertEqual(set(claimed.mapped("state")), {"pending"})

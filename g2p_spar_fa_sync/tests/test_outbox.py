@@ -143,6 +143,26 @@ class TestClaim(SparSyncCommon):
         self.assertIn(self._rows(free)[-1], claimed)
         self.assertNotIn(blocked, claimed.partner_id)
 
+    def test_one_spar_id_goes_once_per_batch(self):
+        # SPAR fails a whole batch that names an ID twice; two registrants
+        # can hold one ID at different times (an ID given back and reused).
+        first, second = self._registrant(), self._registrant()
+        rows = self.Outbox._record(
+            [
+                {
+                    "partner_id": partner.id,
+                    "spar_id": first.spar_id,
+                    "fa": "phone:+254712345673",
+                    "additional_info": [],
+                }
+                for partner in first | second
+            ],
+            upsert=True,
+        )
+        claimed, more = self.Outbox._claim(100)
+        self.assertEqual(claimed & rows, rows[0])
+        self.assertTrue(more, "the row left out is claimed by the next job")
+
     def test_claim_marks_rows_sending_and_counts_attempts(self):
         partner = self._registrant()
         self._create_bank_fa(partner)

@@ -85,9 +85,9 @@ class FaUiHttpCase(HttpCase, FaUiCommon):
         self.addCleanup(self.env.invalidate_all)
 
     def drain(self, rounds=20):
-        res = super().drain(rounds)
+        jobs = super().drain(rounds)
         self.env.invalidate_all()
-        return res
+        return jobs
 
     @contextlib.contextmanager
     def screenshot(self, name):

@@ -205,8 +205,21 @@ def outbox_rows(rpc, partner_ids):
     )
 
 
+def unverified_count(rpc, partner_ids):
+    return rpc(
+        "g2p.spar.outbox",
+        "search_count",
+        [
+            ("partner_id", "in", partner_ids),
+            ("state", "=", "done"),
+            ("verification", "=", "unverified"),
+            ("sent_operation", "in", ["link", "update"]),
+        ],
+    )
+
+
 def wait_drained(rpc, partner_ids, timeout, recover=None):
-    """Wait until no row of these registrants is left to send.
+    """Wait until no row of these registrants is left to send or to read back.
 
     ``recover`` (callable) is run every few seconds meanwhile, e.g. the
     recovery cron, as an operator pressing "Run now" would.
@@ -217,7 +230,10 @@ def wait_drained(rpc, partner_ids, timeout, recover=None):
         if recover and time.monotonic() - last_recover[0] > 5:
             last_recover[0] = time.monotonic()
             recover()
-        return unfinished_count(rpc, partner_ids) == 0
+        return (
+            unfinished_count(rpc, partner_ids) == 0
+            and unverified_count(rpc, partner_ids) == 0
+        )
 
     started = time.monotonic()
     wait_until(drained, timeout, interval=1, what="outbox drained")
