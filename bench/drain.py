@@ -4,10 +4,15 @@
    so N outbox rows and one dispatch job wait.
 2. raw_batch_rate: the same SPAR links N other ids carrying the same payload
    (id, FA, name, payment phone, additional info) in direct batched calls of
-   the configured batch size, one after the other: the ceiling.
+   the configured batch size, one after the other: the ceiling. Measured
+   twice, just before and just after the drain, N ids each time, and
+   averaged: this 2-core VM's speed drifts by half within minutes, and a
+   single measurement on one side would put that drift into the ratio.
 3. drain_rate: Odoo starts (prefork, job runner, channel root.spar:2); from
-   the first claim to the last row done -- linked and read back by resolve --
-   rows per second.
+   the first claim to the last row done (accepted by SPAR), rows per second.
+   verified_rate: from the same first claim to the last row read back by
+   resolve, which runs at a lower priority than the push (see
+   ``_read_back``), so it mostly follows the drain.
 4. p95_latency_s: with the runner idle, single edits timed from commit to the
    row being verified in SPAR.
 5. naive_rate: M more changes through the same runner, one job and one SPAR
@@ -71,24 +76,53 @@ def create_registrants_with_fa(env, prefix, count):
 
 
 def outbox_counts(partner_ids):
-    """(rows claimed at least once, rows done) among these registrants'."""
+    """(rows claimed at least once, rows done, rows read back) among these
+    registrants'."""
     with environment(registry) as env:
         env.cr.execute(
             "SELECT count(*) FILTER (WHERE state <> 'pending'),"
-            " count(*) FILTER (WHERE state = 'done')"
+            " count(*) FILTER (WHERE state = 'done'),"
+            " count(*) FILTER (WHERE verification <> 'unverified')"
             " FROM g2p_spar_outbox WHERE partner_id = ANY(%s)",
             (partner_ids,),
         )
         return env.cr.fetchone()
 
 
-def time_drain(partner_ids, timeout=1800):
-    """Seconds from the first claim to the last row done."""
+def time_drain(partner_ids, read_back=True, timeout=1800):
+    """Seconds from the first claim to the last row done, and to the last
+    row read back (None without read-back)."""
     first_claim = wait_until(lambda: outbox_counts(partner_ids)[0] > 0, 120)
     last_done = wait_until(
         lambda: outbox_counts(partner_ids)[1] == len(partner_ids), timeout
     )
-    return last_done - first_claim
+    if not read_back:
+        return last_done - first_claim, None
+    last_read = wait_until(
+        lambda: outbox_counts(partner_ids)[2] == len(partner_ids), timeout
+    )
+    return last_done - first_claim, last_read - first_claim
+
+
+def raw_link_rate(label):
+    """Rows per second of direct batched links of N fresh ids."""
+    items = [
+        spar_protocol.FaMapping(
+            str(i),
+            f"token:RAW{label}{i}@BENCH",
+            f"phone:+2548{i:08d}",
+            name=f"Raw {i}",
+            phone_number=f"+2548{i:08d}",
+            additional_info=({"fa_kind": "mobile"},),
+        )
+        for i in range(args.changes)
+    ]
+    started = time.monotonic()
+    for start in range(0, len(items), settings.batch_size):
+        client.link(items[start : start + settings.batch_size])
+    rate = args.changes / (time.monotonic() - started)
+    log(f"raw batched link ({label}): {rate:.0f}/s")
+    return rate
 
 
 def set_params(**values):
@@ -113,27 +147,16 @@ for start in range(0, args.changes, CHUNK):
 record_rate = args.changes / (time.monotonic() - started)
 log(f"{args.changes} FA changes recorded ({record_rate:.0f}/s)")
 
-items = [
-    spar_protocol.FaMapping(
-        str(i),
-        f"token:RAW{i}@BENCH",
-        f"phone:+2548{i:08d}",
-        name=f"Raw {i}",
-        phone_number=f"+2548{i:08d}",
-        additional_info=({"fa_kind": "mobile"},),
-    )
-    for i in range(args.changes)
-]
-started = time.monotonic()
-for start in range(0, len(items), settings.batch_size):
-    client.link(items[start : start + settings.batch_size])
-raw_rate = args.changes / (time.monotonic() - started)
-log(f"raw batched link: {raw_rate:.0f}/s")
+raw_before = raw_link_rate("before")
 
 server_log = Path(config_file).parent / "logs" / "bench-odoo.log"
 with odoo_server(config_file, db, server_log):
-    drain_rate = len(partner_ids) / time_drain(partner_ids)
-    log(f"outbox drain (link + read-back): {drain_rate:.0f}/s")
+    drain_seconds, verified_seconds = time_drain(partner_ids)
+    drain_rate = len(partner_ids) / drain_seconds
+    verified_rate = len(partner_ids) / verified_seconds
+    log(f"outbox drain: {drain_rate:.0f}/s done, {verified_rate:.0f}/s read back")
+    raw_after = raw_link_rate("after")
+    raw_rate = (raw_before + raw_after) / 2
 
     latencies = []
     for sample in range(args.latency_samples):
@@ -141,7 +164,7 @@ with odoo_server(config_file, db, server_log):
             latency_ids = create_registrants_with_fa(env, f"L{sample:04d}-", 1)
         committed = time.monotonic()
         done = wait_until(
-            lambda ids=latency_ids: outbox_counts(ids)[1] == 1, 60, interval=0.01
+            lambda ids=latency_ids: outbox_counts(ids)[2] == 1, 60, interval=0.01
         )
         latencies.append(done - committed)
     p95 = percentile(latencies, 0.95)
@@ -153,7 +176,7 @@ with odoo_server(config_file, db, server_log):
     set_params(batch_size="1", verify_after_push="false")
     with environment(registry) as env:
         naive_ids = create_registrants_with_fa(env, "N", args.naive)
-    naive_rate = len(naive_ids) / time_drain(naive_ids)
+    naive_rate = len(naive_ids) / time_drain(naive_ids, read_back=False)[0]
     log(f"naive, one job and one call per change: {naive_rate:.0f}/s")
 
 if args.samples_out:
@@ -162,4 +185,7 @@ print(
     f"drain_rate={drain_rate:.1f} raw_batch_rate={raw_rate:.1f}"
     f" naive_rate={naive_rate:.1f} ratio_raw={drain_rate / raw_rate:.2f}"
     f" ratio_naive={drain_rate / naive_rate:.1f} p95_latency_s={p95:.2f}"
+    f" verified_rate={verified_rate:.1f}"
+    f" ratio_verified_raw={verified_rate / raw_rate:.2f}"
+    f" raw_before={raw_before:.1f} raw_after={raw_after:.1f}"
 )
