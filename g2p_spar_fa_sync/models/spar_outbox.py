@@ -436,12 +436,17 @@ class G2pSparOutbox(models.Model):
             yield api.Environment(cr, SUPERUSER_ID, {})
 
     @api.model
-    def _claimable_exists(self):
+    def _any_row(self, condition):
+        """Whether a row meets ``condition`` (SQL on the alias ``o``)."""
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1", CLAIMABLE)
+            SQL("SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1", condition)
         )
         return bool(self.env.cr.fetchone())
+
+    @api.model
+    def _claimable_exists(self):
+        return self._any_row(CLAIMABLE)
 
     # The claim, the items and the results of a batch are read and written
     # in plain SQL, a statement each: through the ORM they cost Odoo more
@@ -673,11 +678,7 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _unverified_exists(self):
-        self.env.flush_all()
-        self.env.cr.execute(
-            SQL("SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1", UNVERIFIED)
-        )
-        return bool(self.env.cr.fetchone())
+        return self._any_row(UNVERIFIED)
 
     @api.model
     def _read_back(self):

@@ -29,6 +29,8 @@ class FaultProxy:
         # [(action, spar id, fa)] in the order SPAR received them.
         self.forwarded = []
         self.failures = {"http_500": 0, "reset": 0}
+        self.calls = 0
+        self._failing_call = None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -42,10 +44,20 @@ class FaultProxy:
         self.server.server_close()
 
     def _draw_fault(self):
+        """One call at a seeded random place in each run of 1/rate calls,
+        the two kinds taking turns: a drill of a dozen calls sees both
+        kinds, at the rate asked, every time."""
         with self.lock:
-            if self.random.random() >= self.failure_rate:
+            if not self.failure_rate:
                 return None
-            fault = self.random.choice(["http_500", "reset"])
+            window = max(1, round(1 / self.failure_rate))
+            position = self.calls % window
+            self.calls += 1
+            if position == 0 or self._failing_call is None:
+                self._failing_call = self.random.randrange(position, window)
+            if position != self._failing_call:
+                return None
+            fault = ("http_500", "reset")[sum(self.failures.values()) % 2]
             self.failures[fault] += 1
             return fault
 

@@ -117,13 +117,21 @@ def test_verifier_stopped(system, admin, spar, proxy):
 
 def test_proxy_failing_20_percent_of_calls(system, admin, spar, proxy):
     partner_ids = h.create_registrants(admin, 150, "Drill flaky network")
+    # Batches of 20: enough calls that faults hit pushes, not only the
+    # read-back.
+    batch_size = "g2p_spar_fa_sync.batch_size"
+    usual_size = admin("ir.config_parameter", "get_param", batch_size)
+    admin("ir.config_parameter", "set_param", batch_size, "20")
     proxy.failure_rate = 0.2
-    h.change_fas(admin, partner_ids, drill=30, change=1)
-    # More changes land while the first ones drain through the faults.
-    for change in (2, 3):
-        h.amend_each(admin, partner_ids[:15], drill=30, change=change)
-    drain(system, admin, partner_ids)
-    proxy.failure_rate = 0.0
+    try:
+        h.change_fas(admin, partner_ids, drill=30, change=1)
+        # More changes land while the first ones drain through the faults.
+        for change in (2, 3):
+            h.amend_each(admin, partner_ids[:15], drill=30, change=change)
+        drain(system, admin, partner_ids)
+    finally:
+        proxy.failure_rate = 0.0
+        admin("ir.config_parameter", "set_param", batch_size, usual_size)
     assert proxy.failures["http_500"] > 0 and proxy.failures["reset"] > 0
     assert max_attempts(admin, partner_ids) > 1
     assert_consistent(system, spar, partner_ids)
