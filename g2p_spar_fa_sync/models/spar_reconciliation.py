@@ -53,55 +53,75 @@ class G2pSparReconciliation(models.Model):
         self._cron_start()
         return {"type": "ir.actions.client", "tag": "reload"}
 
-    def _expected_fas(self):
-        """{partner id: (spar id, expected FA or None)} for every registrant
-        that has or had an FA, with the ones still in flight left out."""
+    def _expected_fas(self, after_id, limit):
+        """[(partner id, spar id, expected FA or None)] of the next ``limit``
+        registrants after ``after_id`` that have or had an FA, the ones
+        still in flight left out. Pages by id, so a run over a million
+        registrants holds one page in memory, not all of them."""
         self.env.cr.execute(
             """
-            SELECT p.id, p.spar_id, fa.fa_string, p.active
+            SELECT p.id, p.spar_id, CASE WHEN p.active THEN fa.fa_string END
               FROM res_partner p
               LEFT JOIN g2p_payment_fa fa ON fa.partner_id = p.id AND fa.active
-             WHERE p.spar_id IS NOT NULL
+             WHERE p.id > %s AND p.spar_id IS NOT NULL
                AND EXISTS (SELECT 1 FROM g2p_payment_fa h WHERE h.partner_id = p.id)
                AND NOT EXISTS (
                     SELECT 1 FROM g2p_spar_outbox o
                      WHERE o.partner_id = p.id
                        AND o.state IN ('pending', 'sending', 'retry_wait', 'failed'))
           ORDER BY p.id
-            """
+             LIMIT %s
+            """,
+            (after_id, limit),
         )
-        return {
-            pid: (spar_id, fa if active else None)
-            for pid, spar_id, fa, active in self.env.cr.fetchall()
-        }
+        return self.env.cr.fetchall()
 
     def _run(self):
-        """Job: resolve every registrant in batches and record the drift."""
+        """Job: resolve every registrant page by page and record the drift."""
         self.ensure_one()
         connector = self.env["g2p.spar.connector"]
-        expected = self._expected_fas()
+        client = connector._client(connector._settings())
         self.env.cr.execute(
             "SELECT count(DISTINCT partner_id) FROM g2p_spar_outbox "
             "WHERE state IN ('pending', 'sending', 'retry_wait', 'failed')"
         )
         skipped = self.env.cr.fetchone()[0]
+        checked = drifted = 0
+        last_id = 0
         try:
-            held = spar_push.resolve_fas(
-                connector._client(connector._settings()),
-                [spar_id for spar_id, _want in expected.values()],
-                RESOLVE_BATCH,
-            )
+            while page := self._expected_fas(last_id, RESOLVE_BATCH):
+                last_id = page[-1][0]
+                held = spar_push.resolve_fas(
+                    client, [spar_id for _pid, spar_id, _want in page], RESOLVE_BATCH
+                )
+                drift = self._record_drift(page, held)
+                checked += len(page)
+                drifted += len(drift)
         except spar_protocol.SparError as error:
+            # The drift found before SPAR stopped answering is kept.
             self.write(
                 {
                     "state": "failed",
                     "finished_at": fields.Datetime.now(),
+                    "checked_count": checked,
                     "error": str(error),
                 }
             )
             return str(error)
+        self.write(
+            {
+                "state": "done",
+                "finished_at": fields.Datetime.now(),
+                "checked_count": checked,
+                "in_sync_count": checked - drifted,
+                "skipped_count": skipped,
+            }
+        )
+        return _("%(n)s registrants checked, %(d)s drifted", n=checked, d=drifted)
+
+    def _record_drift(self, page, held):
         drift_vals = []
-        for pid, (spar_id, want) in expected.items():
+        for pid, spar_id, want in page:
             kind = self._drift_kind(want, held.get(spar_id))
             if kind:
                 drift_vals.append(
@@ -114,21 +134,7 @@ class G2pSparReconciliation(models.Model):
                         "spar_fa_masked": spar_protocol.redact(held.get(spar_id)),
                     }
                 )
-        self.env["g2p.spar.drift"].create(drift_vals)
-        self.write(
-            {
-                "state": "done",
-                "finished_at": fields.Datetime.now(),
-                "checked_count": len(expected),
-                "in_sync_count": len(expected) - len(drift_vals),
-                "skipped_count": skipped,
-            }
-        )
-        return _(
-            "%(n)s registrants checked, %(d)s drifted",
-            n=len(expected),
-            d=len(drift_vals),
-        )
+        return self.env["g2p.spar.drift"].create(drift_vals)
 
     @api.model
     def _drift_kind(self, want, have):

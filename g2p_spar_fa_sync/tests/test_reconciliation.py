@@ -1,9 +1,12 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from unittest.mock import patch
+
 from odoo.tests import tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..lib import spar_protocol
+from ..models import spar_reconciliation
 from .common import SparSyncCommon
 
 
@@ -38,6 +41,22 @@ class TestReconciliation(SparSyncCommon):
         self.assertNotIn(in_sync, drift)
         self.assertNotIn(late, drift)
         self.assertNotIn("799999999", drift[different].spar_fa_masked)
+
+    def test_pages_of_registrants_are_all_checked(self):
+        partners = [self._registrant(f"Paged {i}") for i in range(5)]
+        for index, partner in enumerate(partners):
+            self._mobile_fa(partner, f"+25471111002{index}")
+        self.drain()
+        self._client().unlink([partners[-1].spar_id])
+
+        run = self.env["g2p.spar.reconciliation"].create({})
+        with patch.object(spar_reconciliation, "RESOLVE_BATCH", 2):
+            run._run()
+
+        self.assertEqual(run.state, "done")
+        self.assertGreaterEqual(run.checked_count, len(partners))
+        self.assertIn(partners[-1], run.drift_ids.partner_id)
+        self.assertFalse(set(partners[:-1]) & set(run.drift_ids.partner_id))
 
     def test_spar_unreachable_fails_the_run_with_a_reason(self):
         self._mobile_fa(self._registrant(), "+254711110010")
