@@ -9,6 +9,14 @@ import os
 import pytest
 
 
+def pytest_configure(config):
+    # python-stdnum 1.17 (Odoo's pin) still imports pkg_resources, which
+    # warns on import since the venv's setuptools had to be upgraded.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:pkg_resources is deprecated:UserWarning"
+    )
+
+
 @pytest.fixture(scope="session")
 def spar_stack():
     """Addresses and key of the running SPAR mapper; skip outside ``make test``."""
