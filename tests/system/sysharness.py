@@ -67,6 +67,27 @@ def odk_replay_module():
     )
 
 
+def replay_import_config(rpc, replay, name):
+    """An ODK import configuration reading from a replayed Central; the
+    cron stays out of the way (a day apart): tests import on demand."""
+    fixtures = replay.fixtures
+    return rpc(
+        "g2p.odk.import.config",
+        "create",
+        {
+            "name": name,
+            "central_url": replay.url,
+            "project_id": fixtures["project_id"],
+            "form_id": fixtures["form_id"],
+            "username": fixtures["email"],
+            "password": replay.password,
+            "page_size": fixtures["page_size"],
+            "overlap_seconds": 0,
+            "interval_minutes": 1440,
+        },
+    )
+
+
 def wait_until(predicate, timeout, interval=0.5, what="condition"):
     """Poll ``predicate`` (errors count as "not yet") until it returns truthy."""
     deadline = time.monotonic() + timeout

@@ -71,20 +71,8 @@ def test_odk_import_puts_imported_registrants_into_spar(admin, spar, proxy):
     replay_lib = h.odk_replay_module()
     fixtures = replay_lib.load_fixtures()
     with replay_lib.ReplayServer(fixtures, "system-replay-pw") as replay:
-        config_id = admin(
-            "g2p.odk.import.config",
-            "create",
-            {
-                "name": "Replayed Central (system flow)",
-                "central_url": replay.url,
-                "project_id": fixtures["project_id"],
-                "form_id": fixtures["form_id"],
-                "username": fixtures["email"],
-                "password": "system-replay-pw",
-                "page_size": fixtures["page_size"],
-                "overlap_seconds": 0,
-                "interval_minutes": 1440,
-            },
+        config_id = h.replay_import_config(
+            admin, replay, "Replayed Central (system flow)"
         )
         admin("g2p.odk.import.config", "action_import_now", [config_id])
         records = admin(

@@ -215,20 +215,8 @@ def test_same_registrant_edited_from_backend_and_odk_at_once(
     replay_lib = h.odk_replay_module()
     fixtures = replay_lib.load_fixtures()
     with replay_lib.ReplayServer(fixtures, "drill-replay-pw") as replay:
-        config_id = admin(
-            "g2p.odk.import.config",
-            "create",
-            {
-                "name": "Replayed Central (concurrency drill)",
-                "central_url": replay.url,
-                "project_id": fixtures["project_id"],
-                "form_id": fixtures["form_id"],
-                "username": fixtures["email"],
-                "password": "drill-replay-pw",
-                "page_size": fixtures["page_size"],
-                "overlap_seconds": 0,
-                "interval_minutes": 1440,
-            },
+        config_id = h.replay_import_config(
+            admin, replay, "Replayed Central (concurrency drill)"
         )
         admin("g2p.odk.import.config", "action_import_now", [config_id])
         (record,) = admin(
