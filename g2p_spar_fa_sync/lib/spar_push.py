@@ -53,7 +53,8 @@ class PushItem:
 @dataclass(frozen=True)
 class PushResult:
     """What became of one item. ``outcome`` is done, retry or failed;
-    ``error`` never holds an FA in clear."""
+    ``error`` never holds an FA in clear. ``signature_rejections``: how many
+    times in a row SPAR has now rejected the item's signature."""
 
     outcome: str
     sent_operation: str | None = None
@@ -61,6 +62,7 @@ class PushResult:
     error: str | None = None
     message_id: str | None = None
     transaction_id: str | None = None
+    signature_rejections: int = 0
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,9 @@ def _send(client, operation, group, results):
                 _error_outcome(error, item),
                 reason_code=error.reason_code,
                 error=str(error),
-                message_id=getattr(error, "message_id", None),
-                transaction_id=getattr(error, "transaction_id", None),
+                message_id=error.message_id,
+                transaction_id=error.transaction_id,
+                signature_rejections=_signature_rejections(item, error.reason_code),
             )
         return []
     again = []
@@ -143,6 +146,7 @@ def _send(client, operation, group, results):
             "reason_code": outcome.reason_code,
             "message_id": answer.message_id,
             "transaction_id": answer.transaction_id,
+            "signature_rejections": _signature_rejections(item, outcome.reason_code),
         }
         fallback = FALLBACK.get((outcome.kind, operation))
         if fallback:
@@ -162,12 +166,16 @@ def _send(client, operation, group, results):
     return again
 
 
+def _signature_rejections(item, reason_code):
+    return item.signature_rejections + 1 if reason_code == JWT_INVALID else 0
+
+
 def _error_outcome(error, item):
     if isinstance(error, SparTransientError):
         return "retry"
     if (
         error.reason_code == JWT_INVALID
-        and item.signature_rejections + 1 < SIGNATURE_ATTEMPTS
+        and _signature_rejections(item, error.reason_code) < SIGNATURE_ATTEMPTS
     ):
         return "retry"
     return "failed"

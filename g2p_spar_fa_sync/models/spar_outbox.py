@@ -21,6 +21,9 @@ from ..lib.spar_protocol import SparError
 _logger = logging.getLogger(__name__)
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
+# A registrant's rows in these states still have to reach SPAR (or a person).
+# The SQL below spells them out where a partial index must match.
+UNFINISHED = ("pending", "sending", "retry_wait", "failed")
 # A row can be sent when it waits, is due, and is its registrant's head.
 # clock_timestamp(), not now(): a long transaction must not see rows as not
 # yet due because its start time lags behind.
@@ -53,6 +56,11 @@ READ_BACK_PRIORITY = 20
 # Rows read back per job, in one resolve: a resolve costs SPAR a fraction of
 # a link per ID, and most of a small request's cost is fixed.
 READ_BACK_BATCH = 2000
+
+
+def _upsert_operation(linked, partner_id, spar_id):
+    """Update when the registrant is mapped under this SPAR ID, else link."""
+    return "update" if linked.get(partner_id) == spar_id else "link"
 
 
 class G2pSparOutbox(models.Model):
@@ -195,6 +203,8 @@ class G2pSparOutbox(models.Model):
             WHERE state IN ('pending', 'sending', 'retry_wait', 'failed');
             CREATE INDEX IF NOT EXISTS g2p_spar_outbox_done_idx
             ON g2p_spar_outbox (partner_id, sequence DESC) WHERE state = 'done';
+            CREATE INDEX IF NOT EXISTS g2p_spar_outbox_retry_at_idx
+            ON g2p_spar_outbox (next_attempt_at) WHERE state = 'retry_wait';
             CREATE INDEX IF NOT EXISTS g2p_spar_outbox_unverified_idx
             ON g2p_spar_outbox (id) WHERE state = 'done'
                AND verification = 'unverified'
@@ -273,12 +283,11 @@ class G2pSparOutbox(models.Model):
         linked = self._linked_spar_ids([v["partner_id"] for v in vals_list])
         channel = self._current_channel()
         for vals, sequence in zip(vals_list, sequences, strict=True):
-            if not upsert:
-                operation = "unlink"
-            elif linked.get(vals["partner_id"]) == vals["spar_id"]:
-                operation = "update"
-            else:
-                operation = "link"
+            operation = (
+                _upsert_operation(linked, vals["partner_id"], vals["spar_id"])
+                if upsert
+                else "unlink"
+            )
             # A registrant changed twice in one transaction: the second row
             # follows the first, which will have linked the ID.
             linked[vals["partner_id"]] = vals["spar_id"] if upsert else None
@@ -514,8 +523,7 @@ class G2pSparOutbox(models.Model):
             operation = row["operation"]
             if operation != "unlink":
                 # Decided anew from what is known now; SPAR's answer corrects it.
-                is_linked = linked.get(row["partner_id"]) == row["spar_id"]
-                operation = "update" if is_linked else "link"
+                operation = _upsert_operation(linked, row["partner_id"], row["spar_id"])
             items.append(
                 spar_push.PushItem(
                     reference_id=str(row["id"]),
@@ -570,8 +578,9 @@ class G2pSparOutbox(models.Model):
             results = {item.reference_id: failure for item in items}
         with self._own_transaction() as env:
             outbox = env[self._name]
-            outbox.browse(claimed)._record_results(claimed, results, settings)
-            outbox._schedule_retry_wakeup()
+            outbox._record_results(claimed, results, settings)
+            if any(r.outcome == "retry" for r in results.values()):
+                outbox._schedule_retry_wakeup()
             # Read back once the backlog is sent: the last job of a drain
             # (or of a single edit) queues it, for everything done so far.
             if (
@@ -580,6 +589,7 @@ class G2pSparOutbox(models.Model):
                     r.outcome == "done" and r.sent_operation != "unlink"
                     for r in results.values()
                 )
+                and not more
                 and not outbox._claimable_exists()
             ):
                 outbox._enqueue_read_back()
@@ -588,6 +598,7 @@ class G2pSparOutbox(models.Model):
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
         return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
 
+    @api.model
     def _record_results(self, claimed, results, settings):
         """Store SPAR's answers, unless a row was taken from this job.
 
@@ -597,13 +608,13 @@ class G2pSparOutbox(models.Model):
         """
         self.flush_model()
         self.env.cr.execute(
-            "SELECT id, attempts, signature_rejections FROM g2p_spar_outbox "
+            "SELECT id, attempts FROM g2p_spar_outbox "
             "WHERE id = ANY(%s) AND state = 'sending' FOR UPDATE",
             (list(claimed),),
         )
         now = fields.Datetime.now()
         columns = defaultdict(list)
-        for row_id, attempts, rejections in self.env.cr.fetchall():
+        for row_id, attempts in self.env.cr.fetchall():
             if claimed[row_id] != attempts:
                 continue
             result = results[str(row_id)]
@@ -614,7 +625,6 @@ class G2pSparOutbox(models.Model):
                     attempts, settings.retry_base_seconds, settings.retry_cap_seconds
                 )
                 retry_at = now + timedelta(seconds=delay)
-            signature_rejected = result.reason_code == spar_push.JWT_INVALID
             for column, value in (
                 ("id", row_id),
                 ("state", {"retry": "retry_wait"}.get(result.outcome, result.outcome)),
@@ -625,10 +635,7 @@ class G2pSparOutbox(models.Model):
                 ("reason_code", result.reason_code),
                 ("message_id", result.message_id),
                 ("transaction_id", result.transaction_id),
-                (
-                    "signature_rejections",
-                    (rejections or 0) + 1 if signature_rejected else 0,
-                ),
+                ("signature_rejections", result.signature_rejections),
             ):
                 columns[column].append(value)
         if not columns:
@@ -718,13 +725,15 @@ class G2pSparOutbox(models.Model):
             ) from error
         with self._own_transaction() as env:
             outbox = env[self._name]
-            counts = outbox.browse([int(ref) for ref in read])._record_read_back(read)
+            counts = outbox._record_read_back(read)
             if len(found) > READ_BACK_BATCH:
                 outbox._enqueue_read_back()
         return ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
 
+    @api.model
     def _record_read_back(self, read):
-        """Store the verdicts; returns how many rows got each.
+        """Store the verdicts ({reference_id: ReadBack}); returns how many
+        rows got each.
 
         A later row of the registrant claimed since may have reached SPAR
         before the resolve: the row is then ``replaced``, not compared. Its
@@ -742,27 +751,33 @@ class G2pSparOutbox(models.Model):
                       AND n.sequence > o.sequence AND n.attempts > 0)
          RETURNING o.id
             """,
-            (self.ids,),
+            ([int(reference_id) for reference_id in read],),
         )
         replaced = {row_id for (row_id,) in self.env.cr.fetchall()}
-        self.invalidate_recordset(["verification"])
         counts = {"replaced": len(replaced)} if replaced else {}
-        groups = defaultdict(list)
-        now = fields.Datetime.now()
-        for row in self.filtered(
-            lambda r: r.id not in replaced and r.verification == "unverified"
-        ):
-            verdict = read[row.reference_id]
-            groups[(verdict.verification, verdict.spar_fa_masked)].append(row.id)
-        for (verification, spar_fa_masked), row_ids in groups.items():
-            self.browse(row_ids).write(
-                {
-                    "verification": verification,
-                    "verified_at": now,
-                    "spar_fa_masked": spar_fa_masked or False,
-                }
+        columns = defaultdict(list)
+        for reference_id, verdict in read.items():
+            if int(reference_id) in replaced:
+                continue
+            columns["id"].append(int(reference_id))
+            columns["verification"].append(verdict.verification)
+            columns["spar_fa_masked"].append(verdict.spar_fa_masked)
+            counts[verdict.verification] = counts.get(verdict.verification, 0) + 1
+        if columns:
+            self.env.cr.execute(
+                """
+                UPDATE g2p_spar_outbox o
+                   SET verification = r.verification,
+                       spar_fa_masked = r.spar_fa_masked,
+                       verified_at = now() AT TIME ZONE 'UTC',
+                       write_date = clock_timestamp() AT TIME ZONE 'UTC'
+                  FROM unnest(%s::int[], %s::varchar[], %s::varchar[])
+                    AS r(id, verification, spar_fa_masked)
+                 WHERE o.id = r.id AND o.verification = 'unverified'
+                """,
+                list(columns.values()),
             )
-            counts[verification] = counts.get(verification, 0) + len(row_ids)
+        self.invalidate_model(["verification", "spar_fa_masked", "verified_at"])
         return counts
 
     # ------------------------------------------------------------------

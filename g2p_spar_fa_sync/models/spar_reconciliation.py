@@ -2,6 +2,7 @@
 from odoo import _, api, fields, models
 
 from ..lib import spar_protocol, spar_push
+from .spar_outbox import UNFINISHED
 
 RESOLVE_BATCH = 1000
 
@@ -39,8 +40,15 @@ class G2pSparReconciliation(models.Model):
 
     @api.depends("drift_ids")
     def _compute_drift_count(self):
+        counts = dict(
+            self.env["g2p.spar.drift"]._read_group(
+                [("reconciliation_id", "in", self.ids)],
+                ["reconciliation_id"],
+                ["__count"],
+            )
+        )
         for run in self:
-            run.drift_count = len(run.drift_ids)
+            run.drift_count = counts.get(run, 0)
 
     @api.model
     def _cron_start(self):
@@ -68,11 +76,11 @@ class G2pSparReconciliation(models.Model):
                AND NOT EXISTS (
                     SELECT 1 FROM g2p_spar_outbox o
                      WHERE o.partner_id = p.id
-                       AND o.state IN ('pending', 'sending', 'retry_wait', 'failed'))
+                       AND o.state IN %s)
           ORDER BY p.id
              LIMIT %s
             """,
-            (after_id, limit),
+            (after_id, UNFINISHED, limit),
         )
         return self.env.cr.fetchall()
 
@@ -82,8 +90,8 @@ class G2pSparReconciliation(models.Model):
         connector = self.env["g2p.spar.connector"]
         client = connector._client(connector._settings())
         self.env.cr.execute(
-            "SELECT count(DISTINCT partner_id) FROM g2p_spar_outbox "
-            "WHERE state IN ('pending', 'sending', 'retry_wait', 'failed')"
+            "SELECT count(DISTINCT partner_id) FROM g2p_spar_outbox WHERE state IN %s",
+            (UNFINISHED,),
         )
         skipped = self.env.cr.fetchone()[0]
         checked = drifted = 0

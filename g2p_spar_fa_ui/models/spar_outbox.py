@@ -4,9 +4,10 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.g2p_spar_fa_sync.models.spar_outbox import UNFINISHED
+
 from .payment_fa import REASON_KEY, REQUEST_REF_KEY
 
-UNFINISHED = ("pending", "sending", "retry_wait", "failed")
 OVERDUE_PARAM = "g2p_spar_fa_ui.overdue_minutes"
 OVERDUE_DEFAULT = 15
 
