@@ -7,8 +7,6 @@ from odoo.http import request
 
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
 
-from ..models.payment_fa import REASON_KEY, REQUEST_REF_KEY
-
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 IDENTIFIERS = ("spar_id", "registrant_ref")
 # The FA values a caller may send; the bank is given by its BIC.
@@ -53,9 +51,7 @@ class PaymentFaApi(http.Controller):
             fa = self._record_fa(partner, payload)
         except ApiError as exc:
             return exc.response()
-        row = request.env["g2p.spar.outbox"].search(
-            [("partner_id", "=", partner.id)], order="sequence desc", limit=1
-        )
+        row = self._last_row(partner)
         return request.make_json_response(
             {
                 "registrant_ref": partner.registrant_ref,
@@ -81,9 +77,7 @@ class PaymentFaApi(http.Controller):
             partner = self._registrant(params)
         except ApiError as exc:
             return exc.response()
-        last = request.env["g2p.spar.outbox"].search(
-            [("partner_id", "=", partner.id)], order="sequence desc", limit=1
-        )
+        last = self._last_row(partner)
         return request.make_json_response(
             {
                 "registrant_ref": partner.registrant_ref,
@@ -138,6 +132,13 @@ class PaymentFaApi(http.Controller):
         return payload
 
     @staticmethod
+    def _last_row(partner):
+        """The registrant's latest outbox row: what the API reports on."""
+        return request.env["g2p.spar.outbox"].search(
+            [("partner_id", "=", partner.id)], order="sequence desc", limit=1
+        )
+
+    @staticmethod
     def _registrant(params):
         given = {k: params[k] for k in IDENTIFIERS if params.get(k)}
         if len(given) != 1:
@@ -167,12 +168,8 @@ class PaymentFaApi(http.Controller):
             bad["reason"] = "required"
         if bad:
             raise ApiError(400, "validation", "Invalid fields.", bad)
-        fa_model = request.env["g2p.payment.fa"].with_context(
-            g2p_fa_channel="api",
-            **{
-                REASON_KEY: payload["reason"],
-                REQUEST_REF_KEY: payload.get("request_ref"),
-            },
+        fa_model = request.env["g2p.payment.fa"]._for_change(
+            "api", payload["reason"], payload.get("request_ref")
         )
         try:
             with request.env.cr.savepoint():

@@ -128,9 +128,7 @@ class RegistrantPortal(CustomerPortal):
             }
             if "bank_id" in fa_vals:
                 fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
-        fa_model = (
-            request.env["g2p.payment.fa"].sudo().with_context(g2p_fa_channel="portal")
-        )
+        fa_model = request.env["g2p.payment.fa"].sudo()._for_change("portal")
         try:
             with request.env.cr.savepoint():
                 if partner:

@@ -46,6 +46,15 @@ class G2pPaymentFa(models.Model):
         default=lambda self: self.env["g2p.spar.outbox"]._current_channel(),
     )
 
+    def _for_change(self, channel, reason=None, request_ref=None):
+        """These FAs (or the model) set to record a change made through
+        ``channel``: the FA and its outbox rows keep the channel, the reason
+        and the request reference."""
+        return self.with_context(
+            g2p_fa_channel=channel,
+            **{REASON_KEY: reason, REQUEST_REF_KEY: request_ref},
+        )
+
     @api.model
     def _selection_channel(self):
         return self.env["g2p.spar.outbox"]._fields["channel"].selection

@@ -13,6 +13,7 @@ from odoo.addons.g2p_spar_fa_sync.models.spar_connector import (
     SERVER_OPTIONS,
     SparSettings,
 )
+from odoo.addons.queue_job.jobrunner.channels import ChannelManager
 from odoo.addons.queue_job.jobrunner.runner import _channels
 
 from .spar_outbox import OVERDUE_DEFAULT, OVERDUE_PARAM
@@ -132,10 +133,13 @@ class ResConfigSettings(models.TransientModel):
             settings.g2p_spar_private_key_state = state
 
     def _compute_g2p_spar_channel_capacity(self):
-        channels = {}
-        for spec in _channels().split(","):
-            name, _sep, rest = spec.strip().partition(":")
-            channels[name] = rest.split(":")[0] or "1"
+        # The job runner's own parser: commas or lines, "spar" for "root.spar".
+        channels = {
+            (c["name"] if c["name"].startswith("root") else f"root.{c['name']}"): (
+                c["capacity"]
+            )
+            for c in ChannelManager.parse_simple_config(_channels())
+        }
         if SPAR_CHANNEL in channels:
             text = _(
                 "%(n)s SPAR batches at a time (root.spar)", n=channels[SPAR_CHANNEL]
@@ -144,7 +148,7 @@ class ResConfigSettings(models.TransientModel):
             text = _(
                 "root.spar has no capacity of its own: SPAR jobs share the root "
                 "channel (%(n)s jobs at a time)",
-                n=channels.get("root", "1"),
+                n=channels.get("root", 1),
             )
         for settings in self:
             settings.g2p_spar_channel_capacity = text

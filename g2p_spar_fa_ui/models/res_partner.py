@@ -192,16 +192,20 @@ class ResPartner(models.Model):
 
     def _spar_state_notes(self, states):
         """A line saying what to do about the registrants that are not fine."""
-        outbox = self.env["g2p.spar.outbox"].sudo()
+        failed = [pid for pid, state in states.items() if state == "failed"]
+        errors = {}
+        # One search for the whole list view, the newest failed row first.
+        for row in (
+            self.env["g2p.spar.outbox"]
+            .sudo()
+            .search([("partner_id", "in", failed), ("state", "=", "failed")])
+        ):
+            errors.setdefault(row.partner_id.id, row.last_error)
         notes = {}
         for partner in self:
             state = states.get(partner.id, "not_sent")
             if state == "failed":
-                row = outbox.search(
-                    [("partner_id", "=", partner.id), ("state", "=", "failed")],
-                    limit=1,
-                )
-                notes[partner.id] = row.last_error
+                notes[partner.id] = errors.get(partner.id, False)
             elif state == "drift":
                 notes[partner.id] = _("SPAR holds something else than our address.")
             elif state == "not_sent" and not partner.sudo().payment_fa_id:

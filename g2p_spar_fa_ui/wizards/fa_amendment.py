@@ -2,7 +2,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
-from ..models.payment_fa import KIND_FIELDS, REASON_KEY, REQUEST_REF_KEY
+from ..models.payment_fa import KIND_FIELDS
 
 
 class G2pFaAmendment(models.TransientModel):
@@ -73,18 +73,18 @@ class G2pFaAmendment(models.TransientModel):
 
     def action_confirm(self):
         self.ensure_one()
-        fa_model = self.env["g2p.payment.fa"].with_context(
-            g2p_fa_channel="backend",
-            **{REASON_KEY: self.reason, REQUEST_REF_KEY: self.request_ref},
-        )
         if self.action == "remove":
-            current = fa_model.search([("partner_id", "=", self.partner_id.id)])
+            current = self.partner_id.payment_fa_id
             if not current:
                 raise UserError(_("The registrant has no payment address to remove."))
-            current.action_remove()
+            current._for_change(
+                "backend", self.reason, self.request_ref
+            ).action_remove()
         else:
             vals = {"partner_id": self.partner_id.id, "kind": self.kind}
             for fname in KIND_FIELDS.get(self.kind, ()):
                 vals[fname] = self[fname].id if fname == "bank_id" else self[fname]
-            fa_model.create(vals)
+            self.env["g2p.payment.fa"]._for_change(
+                "backend", self.reason, self.request_ref
+            ).create(vals)
         return {"type": "ir.actions.act_window_close"}
