@@ -193,10 +193,12 @@ class G2pPaymentFa(models.Model):
         later FA of the same batch still replaces an earlier one.
         """
         settings = self._get_fa_settings()
-        prepared = [
-            self._prepare_fa_vals(self._add_missing_default_values(vals), settings)
-            for vals in vals_list
-        ]
+        vals_list = [self._add_missing_default_values(vals) for vals in vals_list]
+        # One query for the registrants the checks read, not one per FA.
+        self.env["res.partner"].browse(
+            {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
+        ).fetch(["is_registrant"])
+        prepared = [self._prepare_fa_vals(vals, settings) for vals in vals_list]
         created = [None] * len(prepared)
         for wave in self._waves_by_partner(prepared):
             partner_ids = [prepared[index]["partner_id"] for index in wave]

@@ -55,7 +55,14 @@ class ResConfigSettings(models.TransientModel):
                 fa_format.check_settings(settings)
             except fa_format.FaValidationError as exc:
                 raise fa_model._fa_error(exc) from exc
-            self.env["res.partner"]._check_spar_id_settings(settings)
+            # Only a new ID format can make two registrants' IDs meet; the
+            # check reads every registrant, so a save of other settings
+            # skips it.
+            if (settings.id_format, settings.id_type) != (
+                before.id_format,
+                before.id_type,
+            ):
+                self.env["res.partner"]._check_spar_id_settings(settings)
         res = super().set_values()
         after = fa_model._get_fa_settings()
         if (after.id_format, after.id_type) != (before.id_format, before.id_type):

@@ -52,7 +52,8 @@ class ResPartner(models.Model):
 
     def _sync_spar_after_write(self, before):
         outbox = self.env["g2p.spar.outbox"]
-        with_fa = self.with_context(active_test=False).filtered("payment_fa_id")
+        changed = self.filtered(lambda p: before[p.id] != (p.active, p.spar_id, p.name))
+        with_fa = changed.with_context(active_test=False).filtered("payment_fa_id")
         unlink, old_ids, upsert = self.browse(), {}, self.browse()
         for partner in with_fa:
             was_active, old_spar_id, old_name = before[partner.id]

@@ -44,6 +44,20 @@ class SparSettings:
     def key_fingerprint(self):
         return hashlib.sha256(self.private_key_pem).hexdigest()
 
+    @property
+    def client_key(self):
+        """What a client is built from (see ``_new_client``): a change of
+        batch size or retry delays reuses the worker's client."""
+        return (
+            self.spar_url,
+            self.sender_id,
+            self.receiver_id,
+            self.sender_uri,
+            self.connect_timeout_seconds,
+            self.read_timeout_seconds,
+            self.key_fingerprint,
+        )
+
 
 class G2pSparConnector(models.AbstractModel):
     """Settings of the SPAR connection and the client built from them."""
@@ -108,10 +122,9 @@ class G2pSparConnector(models.AbstractModel):
         cache = getattr(_clients, "by_settings", None)
         if cache is None:
             cache = _clients.by_settings = {}
-        key = dataclasses.replace(settings, private_key_pem=fingerprint.encode())
-        client = cache.get(key)
+        client = cache.get(settings.client_key)
         if client is None:
-            client = cache[key] = self._new_client(settings, signer)
+            client = cache[settings.client_key] = self._new_client(settings, signer)
         return client
 
     @api.model
