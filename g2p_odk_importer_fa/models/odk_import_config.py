@@ -208,25 +208,31 @@ class G2pOdkImportConfig(models.Model):
             )
 
     def _import_instance(self, instance_id):
-        """Fetch one submission by instanceID and import it, even when the
-        same version was imported before (a retry after fixing the form or
-        the mapping)."""
+        return self._import_instances([instance_id])
+
+    def _import_instances(self, instance_ids):
+        """Fetch submissions by instanceID and import them together, even
+        when the same version was imported before (a retry after fixing the
+        form or the mapping)."""
         self.ensure_one()
-        instance_id = (instance_id or "").strip()
-        if not instance_id:
+        instance_ids = [(instance_id or "").strip() for instance_id in instance_ids]
+        if not all(instance_ids):
             raise UserError(_("Give the instance ID (uuid:...)."))
-        try:
-            submission = self._client().submission(
-                self.project_id, self.form_id, instance_id
-            )
-        except odk_client.OdkError as exc:
-            raise UserError(
-                _("ODK Central: %(error)s (%(id)s)", error=exc, id=instance_id)
-            ) from exc
+        client = self._client()
+        submissions = []
+        for instance_id in instance_ids:
+            try:
+                submissions.append(
+                    client.submission(self.project_id, self.form_id, instance_id)
+                )
+            except odk_client.OdkError as exc:
+                raise UserError(
+                    _("ODK Central: %(error)s (%(id)s)", error=exc, id=instance_id)
+                ) from exc
         records = self.env["g2p.odk.import.record"].sudo()
-        records._import_page(self, [submission], self._mapping(), force=True)
+        records._import_page(self, submissions, self._mapping(), force=True)
         return records.search(
-            [("config_id", "=", self.id), ("instance_id", "=", instance_id)]
+            [("config_id", "=", self.id), ("instance_id", "in", instance_ids)]
         )
 
     # ------------------------------------------------------------------

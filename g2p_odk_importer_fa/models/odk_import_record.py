@@ -316,24 +316,26 @@ class G2pOdkImportRecord(models.Model):
     # actions
 
     def action_retry(self):
-        """Import the stored (possibly corrected) submission again."""
-        settings = self.env["g2p.payment.fa"]._get_fa_settings()
-        for record in self.sudo().with_context(g2p_fa_channel="odk"):
-            try:
-                submission = json.loads(record.raw_data or "")
-            except ValueError as exc:
-                raise UserError(
-                    _("The submission data is not valid JSON: %s", exc)
-                ) from exc
-            if submission.get("__id") != record.instance_id:
-                raise UserError(_("The submission data must keep its __id."))
-            record._import_one(
-                record.config_id, submission, record.config_id._mapping(), settings
-            )
+        """Import the stored (possibly corrected) submissions again, as the
+        cron imports a page: together, per configuration."""
+        for config, records in self.sudo().grouped("config_id").items():
+            submissions = []
+            for record in records:
+                try:
+                    submission = json.loads(record.raw_data or "")
+                except ValueError as exc:
+                    raise UserError(
+                        _("The submission data is not valid JSON: %s", exc)
+                    ) from exc
+                if submission.get("__id") != record.instance_id:
+                    raise UserError(_("The submission data must keep its __id."))
+                submissions.append(submission)
+            records._import_page(config, submissions, config._mapping(), force=True)
         return True
 
     def action_refetch(self):
-        """Fetch the submission from Central again (fixed there) and import it."""
-        for record in self.sudo():
-            record.config_id._import_instance(record.instance_id)
+        """Fetch the submissions from Central again (fixed there) and import
+        them: one login per configuration."""
+        for config, records in self.sudo().grouped("config_id").items():
+            config._import_instances(records.mapped("instance_id"))
         return True
