@@ -14,17 +14,14 @@ odk_rate >= 200 submissions/s. Last line: ``odk_rate=<float> orm_share=<float>``
 
 import copy
 import cProfile
-import json
 import os
 import pstats
 import sys
-import threading
 import time
 import uuid
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -46,12 +43,7 @@ PASSWORD = "bench-password"
 def build_feed(fixtures, n):
     """``n`` submissions made from the recorded good ones, oldest first."""
     ids = fixtures["instance_ids"]
-    recorded = {
-        s["__id"]: s
-        for e in fixtures["exchanges"]
-        if e["phase"] == "initial" and e["name"].startswith("feed page")
-        for s in e["response"]["body"]["value"]
-    }
+    recorded = {s["__id"]: s for s in odk_replay.recorded_feed(fixtures)}
     templates = [recorded[ids[k]] for k in ("bank", "mobile", "iban", "email")]
     start = datetime(2026, 1, 1, tzinfo=timezone.utc)
     feed = []
@@ -75,48 +67,25 @@ def build_feed(fixtures, n):
     return feed
 
 
-def serve(fixtures, feed):
-    """A Central look-alike for one form: login and the ordered feed."""
-    login = next(e for e in fixtures["exchanges"] if e["name"] == "login")
-    token = login["response"]["body"]["token"]
+def synthetic_central(fixtures, feed):
+    """The replayed Central (login, token checks) serving ``feed`` instead
+    of the recorded pages: ordered, paged by $top/$skip, with nextLink."""
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status, payload):
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            if body.get("password") == PASSWORD:
-                return self._send(200, login["response"]["body"])
-            return self._send(401, {"message": "Could not authenticate", "code": 401.2})
-
-        def do_GET(self):
-            if self.headers.get("Authorization") != f"Bearer {token}":
-                return self._send(401, {"code": 401.2})
-            parts = urlsplit(self.path)
-            query = dict(parse_qsl(parts.query))
+    class SyntheticCentral(odk_replay.ReplayServer):
+        def respond(self, method, path, query, body, authorization):
+            status, answer = super().respond(method, path, query, body, authorization)
+            if status != odk_replay.NOT_RECORDED:
+                return status, answer
             top, skip = int(query["$top"]), int(query.get("$skip", 0))
             rows = feed[skip : skip + top]
-            payload = {"value": rows, "@odata.count": len(feed)}
+            answer = {"value": rows, "@odata.count": len(feed)}
             if skip + len(rows) < len(feed):
                 nxt = {k: v for k, v in query.items() if k != "$skip"}
                 nxt["$skiptoken"] = "01" + rows[-1]["__id"]
-                payload["@odata.nextLink"] = (
-                    f"http://127.0.0.1{parts.path}?{urlencode(nxt)}"
-                )
-            return self._send(200, payload)
+                answer["@odata.nextLink"] = f"{self.url}{path}?{urlencode(nxt)}"
+            return 200, answer
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
+    return SyntheticCentral(fixtures, PASSWORD)
 
 
 class Timer:
@@ -172,7 +141,7 @@ def main():
         time_queries()
     fixtures = odk_replay.load_fixtures()
     feed = build_feed(fixtures, N)
-    server = serve(fixtures, feed)
+    server = synthetic_central(fixtures, feed).start()
     outside = Timer()
     outside.wrap(odk_client.OdkCentralClient, "submissions_page")
     outside.wrap(odk_client.OdkCentralClient, "login")
@@ -185,7 +154,7 @@ def main():
             config = env["g2p.odk.import.config"].create(
                 {
                     "name": "bench",
-                    "central_url": f"http://127.0.0.1:{server.server_address[1]}",
+                    "central_url": server.url,
                     "project_id": fixtures["project_id"],
                     "form_id": fixtures["form_id"],
                     "username": fixtures["email"],
@@ -211,7 +180,7 @@ def main():
             rows = env["g2p.spar.outbox"].search_count([("channel", "=", "odk")])
             failed = config.failed_count
     finally:
-        server.shutdown()
+        server.stop()
     if stats.get("created") != N or rows != N:
         raise SystemExit(
             f"import incomplete: {dict(stats)}, {rows} outbox rows, {failed} failed"

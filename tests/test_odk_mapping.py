@@ -10,12 +10,7 @@ M = submission_mapping
 @pytest.fixture(scope="module")
 def feed():
     fixtures = odk_replay.load_fixtures("central_initial.json")
-    subs = [
-        s
-        for e in fixtures["exchanges"]
-        if e["name"].startswith("feed page")
-        for s in e["response"]["body"]["value"]
-    ]
+    subs = odk_replay.recorded_feed(fixtures)
     return {
         key: next(s for s in subs if s["__id"] == iid)
         for key, iid in fixtures["instance_ids"].items()

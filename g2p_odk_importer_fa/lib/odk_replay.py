@@ -34,6 +34,16 @@ def load_fixtures(*names):
     return merged
 
 
+def recorded_feed(fixtures, phase="initial"):
+    """The submissions Central answered in the feed pages of ``phase``."""
+    return [
+        submission
+        for exchange in fixtures["exchanges"]
+        if exchange["phase"] == phase and exchange["name"].startswith("feed page")
+        for submission in exchange["response"]["body"]["value"]
+    ]
+
+
 def request_key(method, path, query):
     return (method.upper(), path, tuple(sorted(query.items())))
 

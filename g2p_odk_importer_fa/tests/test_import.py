@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
+from ..lib import odk_replay
 from .common import OdkReplayCommon
 
 
@@ -88,12 +89,7 @@ class TestOdkImport(OdkReplayCommon):
 
     def test_watermark_is_the_greatest_processed_timestamp(self):
         self.config._run_import()
-        feed = [
-            s
-            for e in self.fixtures["exchanges"]
-            if e["phase"] == "initial" and e["name"].startswith("feed page")
-            for s in e["response"]["body"]["value"]
-        ]
+        feed = odk_replay.recorded_feed(self.fixtures)
         greatest = max(s["__system"]["submissionDate"] for s in feed)
         self.assertEqual(self.config.watermark, greatest)
         # Paged by two, following Central until the feed ran dry.
@@ -251,9 +247,7 @@ class TestOdkImportPage(OdkReplayCommon):
     def _recorded(self, key):
         return next(
             s
-            for e in self.fixtures["exchanges"]
-            if e["phase"] == "initial" and e["name"].startswith("feed page")
-            for s in e["response"]["body"]["value"]
+            for s in odk_replay.recorded_feed(self.fixtures)
             if s["__id"] == self.ids[key]
         )
 
