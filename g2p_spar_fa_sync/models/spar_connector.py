@@ -19,6 +19,7 @@ SERVER_OPTIONS = {
     "receiver_id": "g2p_spar_receiver_id",
 }
 PRIVATE_KEY_FILE_OPTION = "g2p_spar_private_key_file"
+KEY_PARAM = PARAM_PREFIX + "private_key"
 # Signers are costly to build (key parsing) and clients hold keep-alive
 # sockets: one per key and per thread, for the life of the worker.
 _signers = {}
@@ -66,13 +67,18 @@ class G2pSparConnector(models.AbstractModel):
     _description = "SPAR Connection"
 
     @api.model
-    def _settings(self):
+    def _settings(self, read=None):
+        """The settings in force. ``read(name)`` gives a setting's own value
+        (default: the saved system parameter, e.g. the settings screen passes
+        what it shows); an empty one falls back to the server configuration,
+        then to the default."""
         params = self.env["ir.config_parameter"].sudo()
+        read = read or (lambda name: params.get_param(PARAM_PREFIX + name))
         values = {}
         for field in dataclasses.fields(SparSettings):
             if field.name == "private_key_pem":
                 continue
-            raw = params.get_param(PARAM_PREFIX + field.name)
+            raw = read(field.name)
             if raw in (None, False, "") and field.name in SERVER_OPTIONS:
                 raw = config.get(SERVER_OPTIONS[field.name])
             if raw in (None, False, ""):
@@ -97,14 +103,23 @@ class G2pSparConnector(models.AbstractModel):
             ) from exc
 
     @api.model
-    def _private_key_pem(self, params):
-        """The partner private key: uploaded in settings, else a server file."""
-        uploaded = params.get_param(PARAM_PREFIX + "private_key")
-        if uploaded:
-            return uploaded.encode()
+    def _private_key_source(self, params):
+        """Where the partner private key comes from: "settings" (uploaded),
+        "file" (the server option names a readable file) or None."""
+        if params.get_param(KEY_PARAM):
+            return "settings"
         key_file = config.get(PRIVATE_KEY_FILE_OPTION)
         if key_file and Path(key_file).is_file():
-            return Path(key_file).read_bytes()
+            return "file"
+        return None
+
+    @api.model
+    def _private_key_pem(self, params):
+        source = self._private_key_source(params)
+        if source == "settings":
+            return params.get_param(KEY_PARAM).encode()
+        if source == "file":
+            return Path(config[PRIVATE_KEY_FILE_OPTION]).read_bytes()
         return b""
 
     @api.model

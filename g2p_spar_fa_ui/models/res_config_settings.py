@@ -8,6 +8,7 @@ from odoo.tools import config
 
 from odoo.addons.g2p_spar_fa_sync.lib import spar_protocol
 from odoo.addons.g2p_spar_fa_sync.models.spar_connector import (
+    KEY_PARAM,
     PARAM_PREFIX,
     PRIVATE_KEY_FILE_OPTION,
     SERVER_OPTIONS,
@@ -18,18 +19,10 @@ from odoo.addons.queue_job.jobrunner.runner import _channels
 
 from .spar_outbox import OVERDUE_DEFAULT, OVERDUE_PARAM
 
-KEY_PARAM = PARAM_PREFIX + "private_key"
 SPAR_CHANNEL = "root.spar"
 # An ID no registrant has: resolving it proves the signed round trip works.
 PROBE_ID = "token:connection-test@SPAR_SETTINGS"
 DEFAULTS = SparSettings()
-# Connection settings whose empty value means the server configuration's.
-SCREEN_FIELDS = {
-    "spar_url": "g2p_spar_url",
-    "sender_id": "g2p_spar_sender_id",
-    "receiver_id": "g2p_spar_receiver_id",
-    "sender_uri": "g2p_spar_sender_uri",
-}
 
 
 def _param(name):
@@ -119,10 +112,12 @@ class ResConfigSettings(models.TransientModel):
             settings.g2p_spar_server_defaults = ", ".join(parts) or _("none")
 
     def _compute_g2p_spar_private_key_state(self):
-        params = self.env["ir.config_parameter"].sudo()
-        if params.get_param(KEY_PARAM):
+        source = self.env["g2p.spar.connector"]._private_key_source(
+            self.env["ir.config_parameter"].sudo()
+        )
+        if source == "settings":
             state = _("Uploaded in these settings")
-        elif config.get(PRIVATE_KEY_FILE_OPTION):
+        elif source == "file":
             state = _(
                 "From the server configuration file (%(option)s)",
                 option=PRIVATE_KEY_FILE_OPTION,
@@ -185,19 +180,25 @@ class ResConfigSettings(models.TransientModel):
         """The connection as typed on the screen, with the stored key unless
         a new one was just uploaded."""
         self.ensure_one()
-        current = self.env["g2p.spar.connector"]._settings()
-        values = {
-            "connect_timeout_seconds": self.g2p_spar_connect_timeout_seconds,
-            "read_timeout_seconds": self.g2p_spar_read_timeout_seconds,
+        # Each setting has its field here, the one saved to its parameter:
+        # the connector reads them as it reads the saved ones, server
+        # fallbacks included.
+        field_of = {
+            field.config_parameter: name
+            for name, field in self._fields.items()
+            if getattr(field, "config_parameter", None)
         }
-        for name, fname in SCREEN_FIELDS.items():
-            if self[fname]:
-                values[name] = self[fname]
+        settings = self.env["g2p.spar.connector"]._settings(
+            read=lambda name: self[field_of[_param(name)]]
+        )
         if self.g2p_spar_private_key_upload:
-            values["private_key_pem"] = self._read_private_key(
-                self.g2p_spar_private_key_upload
-            ).encode()
-        return dataclasses.replace(current, **values)
+            settings = dataclasses.replace(
+                settings,
+                private_key_pem=self._read_private_key(
+                    self.g2p_spar_private_key_upload
+                ).encode(),
+            )
+        return settings
 
     def action_test_spar_connection(self):
         """A signed resolve round trip; says plainly what failed."""
