@@ -583,13 +583,14 @@ class G2pSparOutbox(models.Model):
                 outbox._schedule_retry_wakeup()
             # Read back once the backlog is sent: the last job of a drain
             # (or of a single edit) queues it, for everything done so far.
+            # Asked of the table, not of this job's claim: a job that
+            # claimed a full batch can still be the last to finish.
             if (
                 settings.verify_after_push
                 and any(
                     r.outcome == "done" and r.sent_operation != "unlink"
                     for r in results.values()
                 )
-                and not more
                 and not outbox._claimable_exists()
             ):
                 outbox._enqueue_read_back()

@@ -35,6 +35,18 @@ class TestReadBack(SparSyncCommon):
         self.assertEqual(row.verification, "verified")
         self.assertTrue(row.verified_at)
 
+    def test_a_full_batch_finishing_last_still_queues_the_read_back(self):
+        self._push()  # nothing else waits
+        for index in range(2):
+            self._mobile_fa(self._registrant(), f"+25471234001{index}")
+        self._set("batch_size", "1")
+        # Another job holds one row, still sending; this one claims the
+        # other, a full batch, and is the last to finish.
+        self.Outbox._claim(1)
+        with trap_jobs() as trap:
+            self.Outbox._dispatch()
+        trap.assert_jobs_count(1, only=self.Outbox._read_back)
+
     def test_spar_holding_another_fa_is_flagged_masked(self):
         partner = self._registrant()
         self._mobile_fa(partner, "+254712340002")
