@@ -1,6 +1,7 @@
 from . import (
     test_dispatch,
     test_faults,
+    test_integrity,
     test_outbox,
     test_read_back,
     test_reconciliation,

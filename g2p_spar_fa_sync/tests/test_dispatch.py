@@ -21,7 +21,7 @@ class TestDispatchToSpar(SparSyncCommon):
         )
         self.assertTrue(row.message_id and row.transaction_id)
 
-        second = self._create_bank_fa(partner)
+        second = self._mobile_fa(partner, "+254712345679")
         self.drain()
         self.assertEqual(self.spar_fa(partner), second.fa_string)
         self.assertEqual(self._rows(partner)[-1].sent_operation, "update")
