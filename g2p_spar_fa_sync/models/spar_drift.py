@@ -20,6 +20,7 @@ class G2pSparDrift(models.Model):
         [
             ("missing", "Missing in SPAR"),
             ("different", "Different FA in SPAR"),
+            ("details", "Other name, phone or FA kind in SPAR"),
             ("orphan", "In SPAR but removed here"),
         ],
         required=True,
