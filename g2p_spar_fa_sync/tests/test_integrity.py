@@ -1,5 +1,7 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import importlib.util
 import json
+from pathlib import Path
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -320,3 +322,52 @@ class TestNoClearValuesOnceFinished(SparSyncCommon):
         row = self._rows(partner)
         self.assertEqual((row.state, row.verification), ("done", "unverified"))
         self._assert_no_clear_values(row, fa)
+
+
+@tagged("post_install", "-at_install")
+class TestMigrationOfCopies(SparSyncCommon):
+    """17.0.1.1.0 turns rows that copied the FA into rows that link it."""
+
+    def test_rows_with_copies_get_their_fa_link_and_lose_the_copies(self):
+        path = Path(__file__).parents[1] / "migrations/17.0.1.1.0/pre-migration.py"
+        spec = importlib.util.spec_from_file_location("g2p_outbox_migration", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        partner = self._registrant("Neema Achieng")
+        first = self._mobile_fa(partner, "+254712350041")
+        push(self.Outbox)
+        self.Outbox._read_back()
+        second = self._mobile_fa(partner, "+254712350042")
+        done, waiting = self._rows(partner)
+        self.env.flush_all()
+        cr = self.env.cr
+        # The table as 17.0.1.0.0 left it (rolled back with the test).
+        cr.execute(
+            """
+            ALTER TABLE g2p_spar_outbox DROP CONSTRAINT g2p_spar_outbox_upsert_has_fa,
+                ADD COLUMN fa varchar, ADD COLUMN phone_number varchar,
+                ADD COLUMN additional_info jsonb;
+            UPDATE g2p_spar_outbox o
+               SET fa = f.fa_string, phone_number = f.payment_msisdn,
+                   name = 'Neema Achieng', payment_fa_id = NULL
+              FROM g2p_payment_fa f
+             WHERE f.id = o.payment_fa_id AND o.id = ANY(%s);
+            ALTER TABLE g2p_spar_outbox DROP COLUMN payment_fa_id;
+            """,
+            ([done.id, waiting.id],),
+        )
+
+        migration.migrate(cr, "17.0.1.0.0")
+
+        cr.execute(
+            "SELECT id, payment_fa_id, name, to_jsonb(o) ? 'fa'"
+            " FROM g2p_spar_outbox o WHERE id = ANY(%s) ORDER BY id",
+            ([done.id, waiting.id],),
+        )
+        self.assertEqual(
+            cr.fetchall(),
+            [
+                (done.id, first.id, None, False),
+                (waiting.id, second.id, "Neema Achieng", False),
+            ],
+        )
