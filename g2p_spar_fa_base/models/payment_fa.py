@@ -21,7 +21,8 @@ PLACEHOLDER_FIELDS = {
 }
 # The values that make an FA what it is: two FAs equal on these are the same.
 FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
-IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS)
+# The FA strings are stored computations: what SPAR is sent and shown.
+IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, "fa_string", "fa_masked")
 
 
 class G2pPaymentFa(models.Model):
