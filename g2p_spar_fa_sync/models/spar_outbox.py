@@ -143,9 +143,10 @@ class G2pSparOutbox(models.Model):
         string="Payment FA",
         readonly=True,
         index="btree_not_null",
-        ondelete="restrict",
+        ondelete="set null",
         help="The FA of the registrant's history this row makes SPAR hold "
-        "(none for an unlink).",
+        "(none for an unlink, or once an FA administrator deleted it from "
+        "the history after the row was finished).",
     )
     fa = fields.Char(
         string="Financial Address",
@@ -240,7 +241,8 @@ class G2pSparOutbox(models.Model):
         ),
         (
             "upsert_has_fa",
-            "CHECK (operation = 'unlink' OR payment_fa_id IS NOT NULL)",
+            "CHECK (operation = 'unlink' OR payment_fa_id IS NOT NULL"
+            " OR state IN ('done', 'superseded', 'cancelled'))",
             "An outbox row that maps a registrant must name the FA it sends.",
         ),
     ]
@@ -676,7 +678,7 @@ class G2pSparOutbox(models.Model):
             if not settings.verify_after_push:
                 # Finished at done: no read-back will need the name.
                 outbox.browse(
-                    int(ref) for ref, r in results.items() if r.outcome == "done"
+                    [int(ref) for ref, r in results.items() if r.outcome == "done"]
                 )._forget_clear_text()
         counts = {}
         for result in results.values():

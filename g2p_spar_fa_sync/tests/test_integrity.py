@@ -171,6 +171,32 @@ class TestSnapshotOfTheFaRecord(SparSyncCommon):
         )
         row.invalidate_recordset()
 
+    def test_the_fa_record_a_row_sends_cannot_be_rewritten(self):
+        partner = self._registrant()
+        fa = self._mobile_fa(partner, "+254712350014")
+        for vals in (
+            {"fa_string": "phone:+254799990014"},
+            {"fa_masked": "phone:*****014"},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(UserError):
+                fa.with_user(self.user_manager).write(vals)
+        self.drain()
+        self.assertEqual(self.spar_fa(partner), "phone:+254712350014")
+
+    def test_fa_history_is_deleted_only_once_its_rows_are_finished(self):
+        partner = self._registrant()
+        first = self._mobile_fa(partner, "+254712350015")
+        row = self._rows(partner)
+        row.write({"state": "sending"})  # in flight: the next row follows it
+        self._mobile_fa(partner, "+254712350016")
+        with self.assertRaisesRegex(UserError, "on its way to SPAR"):
+            first.unlink()
+        row.write({"state": "failed"})
+        row.action_cancel()
+        first.unlink()
+        self.assertFalse(row.payment_fa_id)
+        self.assertEqual(row.fa_masked, "phone:+2547*****015")
+
     def test_a_row_pointed_at_another_registrants_fa_sends_nothing(self):
         partner, other = self._registrant(), self._registrant()
         self._mobile_fa(partner, "+254712350011")
