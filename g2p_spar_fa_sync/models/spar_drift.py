@@ -3,7 +3,12 @@ from odoo import fields, models
 
 
 class G2pSparDrift(models.Model):
-    """One registrant whose FA in SPAR differs from ours, found by a run."""
+    """One registrant whose FA in SPAR differs from ours, found by a run.
+
+    An orphan mapping is a SPAR ID we once linked that no registrant holds
+    any more (merged away, or the registrant's ID changed) and that SPAR
+    still resolves; it names the registrant that holds its outbox history.
+    """
 
     _name = "g2p.spar.drift"
     _description = "SPAR Drift"
@@ -21,6 +26,7 @@ class G2pSparDrift(models.Model):
             ("missing", "Missing in SPAR"),
             ("different", "Different FA in SPAR"),
             ("orphan", "In SPAR but removed here"),
+            ("orphan_mapping", "In SPAR under an ID no registrant holds"),
         ],
         required=True,
     )

@@ -58,6 +58,32 @@ class TestReconciliation(SparSyncCommon):
         self.assertIn(partners[-1], run.drift_ids.partner_id)
         self.assertFalse(set(partners[:-1]) & set(run.drift_ids.partner_id))
 
+    def test_mapping_under_an_id_no_registrant_holds_is_reported(self):
+        left, cleaned = self._registrant("Left"), self._registrant("Cleaned")
+        for index, partner in enumerate((left, cleaned)):
+            self._mobile_fa(partner, f"+25471111003{index}")
+        self.drain()
+        old_ids = {partner: partner.spar_id for partner in (left, cleaned)}
+        for partner in (left, cleaned):
+            partner.registrant_ref += "X"  # a new SPAR ID: unlink old, link new
+        unlink = self._rows(left).filtered(lambda row: row.operation == "unlink")
+        unlink.action_cancel()  # the old ID is never unlinked
+        self.drain()
+
+        run = self.env["g2p.spar.reconciliation"].create({})
+        with patch.object(spar_reconciliation, "RESOLVE_BATCH", 1):
+            run._run()
+
+        self.assertEqual(run.state, "done")
+        orphans = run.drift_ids.filtered(lambda d: d.kind == "orphan_mapping")
+        self.assertEqual(orphans.mapped("spar_id"), [old_ids[left]])
+        self.assertEqual(orphans.partner_id, left)
+        self.assertEqual(
+            orphans.spar_fa_masked, spar_protocol.redact("phone:+254711110030")
+        )
+        self.assertFalse(run.drift_ids - orphans)
+        self.assertEqual(self.spar_fa(left), "phone:+254711110030")
+
     def test_spar_unreachable_fails_the_run_with_a_reason(self):
         self._mobile_fa(self._registrant(), "+254711110010")
         self.drain()
