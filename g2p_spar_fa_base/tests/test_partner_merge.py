@@ -82,6 +82,7 @@ class TestPartnerMerge(PaymentFaCommon):
         partner_manager = self._create_user(
             "partner_only", "base.group_partner_manager"
         )
+        partner_manager.email = "partner.manager@example.org"
         gone_fa = self._create_bank_fa(self.gone)
 
         with self.assertRaisesRegex(AccessError, "FA managers"):

@@ -57,6 +57,11 @@ class TestPartnerMerge(SparSyncCommon):
         self.assertEqual(unlink.state, "done")
         self.assertIsNone(self.spar_fa(self.keep, gone_spar_id))
         self.assertEqual(self.spar_fa(self.keep), "phone:+254711120001")
+        # The survivor's next change still reaches SPAR under its own ID.
+        self._mobile_fa(self.keep, "+254711120005")
+        self.drain()
+        self.assertEqual(self.spar_fa(self.keep), "phone:+254711120005")
+        self.assertEqual(self._rows(self.keep)[-1].verification, "verified")
 
     def test_survivor_without_fa_is_linked_to_the_adopted_one(self):
         self._mobile_fa(self.gone, "+254711120003")

@@ -32,7 +32,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         A row being sent is owned by its job until SPAR answers; moving it
         under the job would break its registrant's order. Locked rows are
         skipped by the claim (``SKIP LOCKED``), and a claim that committed
-        after this transaction began makes the move fail with a
+        after this transaction began makes the lock fail with a
         serialization error, which Odoo retries: the retry sees the row
         ``sending`` and refuses.
         """
