@@ -5,6 +5,7 @@ from odoo import http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
@@ -168,11 +169,12 @@ class PaymentFaApi(http.Controller):
             bad["reason"] = "required"
         if bad:
             raise ApiError(400, "validation", "Invalid fields.", bad)
-        fa_model = request.env["g2p.payment.fa"]._for_change(
-            "api", payload["reason"], payload.get("request_ref")
+        submission = change.ChangeContext(
+            change.API, payload["reason"], payload.get("request_ref")
         )
+        fa_model = request.env["g2p.payment.fa"]
         try:
-            with request.env.cr.savepoint():
+            with request.env.cr.savepoint(), change.recording(request.env, submission):
                 return fa_model.create(dict(vals, partner_id=partner.id))
         except AccessError as exc:
             raise ApiError(403, "forbidden", str(exc)) from exc

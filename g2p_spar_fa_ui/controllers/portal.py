@@ -3,6 +3,7 @@ from odoo import _, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..models.payment_fa import KIND_FIELDS
@@ -128,9 +129,12 @@ class RegistrantPortal(CustomerPortal):
             }
             if "bank_id" in fa_vals:
                 fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
-        fa_model = request.env["g2p.payment.fa"].sudo()._for_change("portal")
+        fa_model = request.env["g2p.payment.fa"].sudo()
         try:
-            with request.env.cr.savepoint():
+            with (
+                request.env.cr.savepoint(),
+                change.recording(request.env, change.ChangeContext(change.PORTAL)),
+            ):
                 if partner:
                     partner.write(contact)
                 else:

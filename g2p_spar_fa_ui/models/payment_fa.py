@@ -2,13 +2,10 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.lib.fa_format import FaValidationError
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import PLACEHOLDER_FIELDS
 
-# Context keys the screens set around an FA change; the FA and the outbox
-# rows written in the same transaction keep them.
-REASON_KEY = "g2p_fa_change_reason"
-REQUEST_REF_KEY = "g2p_fa_request_ref"
 # The inputs a form shows for each kind; the others are ignored.
 KIND_FIELDS = {
     "bank": (
@@ -31,33 +28,35 @@ class G2pPaymentFa(models.Model):
     change_reason = fields.Char(
         string="Reason",
         readonly=True,
-        default=lambda self: self.env.context.get(REASON_KEY),
         help="Why the address was recorded, as given by the person who did it.",
     )
     request_ref = fields.Char(
         string="Request Reference",
         readonly=True,
-        default=lambda self: self.env.context.get(REQUEST_REF_KEY),
         help="Reference of the beneficiary's request for this change.",
     )
-    channel = fields.Selection(
-        selection="_selection_channel",
-        readonly=True,
-        default=lambda self: self.env["g2p.spar.outbox"]._current_channel(),
-    )
-
-    def _for_change(self, channel, reason=None, request_ref=None):
-        """These FAs (or the model) set to record a change made through
-        ``channel``: the FA and its outbox rows keep the channel, the reason
-        and the request reference."""
-        return self.with_context(
-            g2p_fa_channel=channel,
-            **{REASON_KEY: reason, REQUEST_REF_KEY: request_ref},
-        )
+    channel = fields.Selection(selection="_selection_channel", readonly=True)
 
     @api.model
     def _selection_channel(self):
         return self.env["g2p.spar.outbox"]._fields["channel"].selection
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Record the channel of the change being made, never one a caller
+        sends. The reason and request reference are the change's unless the
+        caller gives its own."""
+        current = change.current_change(self.env)
+        vals_list = [
+            {
+                "change_reason": current.reason,
+                "request_ref": current.request_ref,
+                **vals,
+                "channel": current.channel,
+            }
+            for vals in vals_list
+        ]
+        return super().create(vals_list)
 
     def write(self, vals):
         frozen = {"change_reason", "request_ref", "channel"} & set(vals)

@@ -80,3 +80,26 @@ class TestRegistrationPortal(FaUiHttpCase):
         self.assertIn("not a valid e-mail address", response.text)
         self.assertIn('value="Never Saved"', response.text)
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Never Saved")]))
+
+    def _post_form(self, partner, **fields):
+        """Post the registrant form as the enumerator's browser would."""
+        url = f"/my/registrants/{partner.id}" if partner else "/my/registrants/new"
+        token = self.csrf_token(url)
+        return self.url_open(url, data=dict(fields, csrf_token=token))
+
+    def test_rename_is_recorded_on_the_portal_channel(self):
+        partner = self._own(self.enumerator, "Before Rename")
+        self._mobile_fa(partner, "+254712340604")
+        self.authenticate("enumerator", "enumerator")
+        response = self._post_form(partner, name="After Rename")
+        self.assertIn("Saved.", response.text)
+        self.assertRecordValues(
+            self._last_row(partner),
+            [
+                {
+                    "name": "After Rename",
+                    "channel": "portal",
+                    "user_id": self.enumerator.id,
+                }
+            ],
+        )
