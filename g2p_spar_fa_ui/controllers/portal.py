@@ -6,6 +6,7 @@ from odoo.http import request
 from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..lib import inputs
 from ..models.payment_fa import KIND_FIELDS
 from ..models.res_partner import SPAR_STATES
 
@@ -119,16 +120,19 @@ class RegistrantPortal(CustomerPortal):
         was written.
         """
         contact = {fname: (post.get(fname) or "").strip() for fname in CONTACT_FIELDS}
-        if not contact["name"]:
-            return partner, {"name": _("Enter the registrant's name.")}
         kind = post.get("kind") or ""
         fa_vals = {}
         if kind in KIND_FIELDS:
             fa_vals = {
                 fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
             }
-            if "bank_id" in fa_vals:
-                fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
+        errors = self._input_errors(contact, fa_vals)
+        if errors:
+            return partner, errors
+        if not contact["name"]:
+            return partner, {"name": _("Enter the registrant's name.")}
+        if "bank_id" in fa_vals:
+            fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
         fa_model = request.env["g2p.payment.fa"].sudo()
         try:
             with (
@@ -152,3 +156,23 @@ class RegistrantPortal(CustomerPortal):
             field, message = fa_model._input_error(exc)
             return partner.exists(), {field or "form": message}
         return partner, {}
+
+    @staticmethod
+    def _input_errors(contact, fa_vals):
+        """``{field: message}`` of inputs no field can hold and of a bank
+        that is not one of those offered, checked before anything is written."""
+        problems = inputs.text_problems(
+            {k: v for k, v in {**contact, **fa_vals}.items() if k != "bank_id"}
+        )
+        if fa_vals.get("bank_id"):
+            try:
+                bank_id = inputs.check_record_id("bank_id", fa_vals["bank_id"])
+                if not request.env["res.bank"].sudo().search([("id", "=", bank_id)]):
+                    raise inputs.InputProblem("bank_id", inputs.NOT_CHOICE)
+            except inputs.InputProblem as problem:
+                problems["bank_id"] = problem
+        fa_model = request.env["g2p.payment.fa"]
+        return {
+            field: fa_model._input_problem_message(problem)
+            for field, problem in problems.items()
+        }

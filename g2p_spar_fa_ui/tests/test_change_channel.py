@@ -101,3 +101,39 @@ class TestChangeChannel(FaUiHttpCase):
             self._last_row(partner),
             [{"channel": "backend", "name": "Renamed In The Backend"}],
         )
+
+    def test_control_characters_in_reason_are_a_validation_error_over_rpc(self):
+        partner = self._registrant()
+        current = self._create_bank_fa(partner)
+        rows = self._rows(partner)
+        for vals in [
+            {"change_reason": "Lost\x00card"},
+            {"request_ref": "REQ\x1b[2J"},
+            {"change_reason": "x" * 1001},
+        ]:
+            _result, error = self._jsonrpc(
+                self.ui_manager,
+                "g2p.payment.fa",
+                "create",
+                [
+                    dict(
+                        vals,
+                        partner_id=partner.id,
+                        kind="mobile",
+                        payment_msisdn="0712340502",
+                    )
+                ],
+            )
+            self.assertEqual(
+                error["data"]["name"], "odoo.exceptions.ValidationError", vals
+            )
+            self.assertRegex(error["data"]["message"], "^(Reason|Request Reference): ")
+        _result, error = self._jsonrpc(
+            self.ui_manager,
+            "g2p.fa.amendment",
+            "create",
+            [{"partner_id": partner.id, "reason": "Lost\x00card", "request_ref": "R"}],
+        )
+        self.assertEqual(error["data"]["name"], "odoo.exceptions.ValidationError")
+        self.assertEqual(partner.payment_fa_id, current)
+        self.assertEqual(self._rows(partner), rows)

@@ -73,6 +73,27 @@ class G2pFaAmendment(models.TransientModel):
             "context": {"default_partner_id": partner.id, "default_action": action},
         }
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_texts(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_texts(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_texts(self, vals):
+        """The reason and request reference end up on the FA: refuse them
+        here already, with the same message, rather than fail the insert."""
+        self.env["g2p.payment.fa"]._check_change_texts(
+            {
+                "change_reason": vals.get("reason"),
+                "request_ref": vals.get("request_ref"),
+            }
+        )
+
     def action_confirm(self):
         self.ensure_one()
         amendment = change.ChangeContext(change.BACKEND, self.reason, self.request_ref)
