@@ -49,11 +49,13 @@ class RegistrantPortal(CustomerPortal):
         )
 
     def _own_registrant(self, registrant_id):
-        """The registrant if it is the enumerator's own, else nothing."""
+        """The registrant if it is the enumerator's own and still active,
+        else nothing: an archived registrant is out of the enumerator's
+        list, and must not be changed through a remembered URL either."""
         if not self._is_enumerator():
             return None
         partner = request.env["res.partner"].sudo().browse(registrant_id).exists()
-        if not partner or not partner.is_registrant:
+        if not partner or not partner.is_registrant or not partner.active:
             return None
         if partner.enumerator_user_id != request.env.user:
             return None

@@ -142,6 +142,28 @@ class TestRegistrationPortal(FaUiHttpCase):
             self.env["res.partner"].search([("name", "=like", "NNNN%")]), "created"
         )
 
+    def test_archived_registrant_cannot_be_changed_by_url(self):
+        partner = self._own(self.enumerator, "Archived Registrant")
+        self.authenticate("enumerator", "enumerator")
+        token = self.csrf_token(f"/my/registrants/{partner.id}")
+        partner.action_archive()
+        rows = self._rows(partner)
+        url = f"/my/registrants/{partner.id}"
+        self.assertEqual(self.url_open(url).status_code, 404)
+        response = self.url_open(
+            url,
+            data={
+                "csrf_token": token,
+                "name": "Revived",
+                "kind": "mobile",
+                "payment_msisdn": "0712340603",
+            },
+        )
+        self.assertEqual(response.status_code, 404)
+        self.assertEqual(partner.name, "Archived Registrant")
+        self.assertFalse(partner.with_context(active_test=False).payment_fa_ids)
+        self.assertEqual(self._rows(partner), rows)
+
     def test_rename_is_recorded_on_the_portal_channel(self):
         partner = self._own(self.enumerator, "Before Rename")
         self._mobile_fa(partner, "+254712340604")
