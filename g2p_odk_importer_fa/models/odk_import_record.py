@@ -7,6 +7,7 @@ import psycopg2
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
 
 from ..lib import odk_client, submission_mapping
@@ -78,6 +79,7 @@ class G2pOdkImportRecord(models.Model):
     # importing
 
     @api.model
+    @change.on_channel(change.ODK)
     def _import_page(self, config, submissions, mapping, force=False):
         """Import a page of submissions together; return their outcomes.
 
@@ -89,11 +91,9 @@ class G2pOdkImportRecord(models.Model):
         one submission per savepoint, which isolates the culprit and records
         it as failed.
 
-        Every change is made with ``g2p_fa_channel="odk"``, which the outbox
-        rows written for it record as their channel.
+        Every change is recorded as made through the ODK channel.
         """
         records = self.with_context(
-            g2p_fa_channel="odk",
             # Bulk import: the import record is the registrant's audit trail,
             # not a chatter message per contact.
             tracking_disable=True,
@@ -186,7 +186,7 @@ class G2pOdkImportRecord(models.Model):
         changed FAs (and so of their outbox rows), one of the new import
         records. The caller holds the savepoint.
         """
-        fa_model = self.env["g2p.payment.fa"].with_context(g2p_fa_channel="odk")
+        fa_model = self.env["g2p.payment.fa"]
         banks, saved, outcomes, planned = {}, [], [], []
         for record, submission in pairs:
             vals = record._attempt_vals(config, submission)

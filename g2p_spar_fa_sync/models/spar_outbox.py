@@ -9,9 +9,9 @@ import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib import spar_push
@@ -115,17 +115,7 @@ class G2pSparOutbox(models.Model):
     phone_number = fields.Char(string="Payment phone", readonly=True, groups=MANAGER)
     additional_info = fields.Json(readonly=True, groups=MANAGER)
     channel = fields.Selection(
-        [
-            ("backend", "Backend"),
-            ("portal", "Portal"),
-            ("api", "API"),
-            ("odk", "ODK import"),
-            ("import", "File import"),
-            ("code", "Code"),
-        ],
-        required=True,
-        readonly=True,
-        default="code",
+        list(change.CHANNELS), required=True, readonly=True, default=change.CODE
     )
     user_id = fields.Many2one(
         "res.users", string="Changed by", readonly=True, default=lambda s: s.env.uid
@@ -225,15 +215,6 @@ class G2pSparOutbox(models.Model):
     # writing rows
 
     @api.model
-    def _current_channel(self):
-        channel = self.env.context.get("g2p_fa_channel")
-        if channel:
-            return channel
-        if self.env.context.get("import_file"):
-            return "import"
-        return "backend" if request else "code"
-
-    @api.model
     def _snapshot(self, partner):
         """What SPAR should hold for the registrant's current FA."""
         fa = partner.sudo().payment_fa_id
@@ -281,7 +262,7 @@ class G2pSparOutbox(models.Model):
             return self.browse()
         sequences = self._next_sequences([v["partner_id"] for v in vals_list])
         linked = self._linked_spar_ids([v["partner_id"] for v in vals_list])
-        channel = self._current_channel()
+        channel = change.current_change(self.env).channel
         for vals, sequence in zip(vals_list, sequences, strict=True):
             operation = (
                 _upsert_operation(linked, vals["partner_id"], vals["spar_id"])
