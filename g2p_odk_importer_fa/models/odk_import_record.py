@@ -184,7 +184,8 @@ class G2pOdkImportRecord(models.Model):
         is recorded as failed without a savepoint of its own. The others are
         then written together: one create of the new registrants, one of the
         changed FAs (and so of their outbox rows), one of the new import
-        records. The caller holds the savepoint.
+        records, one archive of the FAs a submission no longer gives (and so
+        their unlink rows). The caller holds the savepoint.
         """
         fa_model = self.env["g2p.payment.fa"].with_context(g2p_fa_channel="odk")
         banks, saved, outcomes, planned = {}, [], [], []
@@ -206,7 +207,7 @@ class G2pOdkImportRecord(models.Model):
                 [plan[1] for plan in planned if not saved[plan[0]][0].partner_id]
             )
         )
-        new_fas = []
+        new_fas, removed = [], fa_model
         for index, registrant_vals, fa_vals, prepared in planned:
             record, vals = saved[index]
             partner, current, changed = record.partner_id, None, False
@@ -223,7 +224,13 @@ class G2pOdkImportRecord(models.Model):
             else:
                 partner = next(new_partners)
             vals.update(state="done", error=False, partner_id=partner.id)
-            if current and self._same_fa(current, prepared):
+            if fa_vals is None:
+                # The submission gives no payment destination (any more).
+                vals["payment_fa_id"] = False
+                if current:
+                    removed |= current
+                    changed = True
+            elif current and self._same_fa(current, prepared):
                 vals["payment_fa_id"] = current.id
             else:
                 new_fas.append((vals, dict(fa_vals, partner_id=partner.id)))
@@ -233,6 +240,7 @@ class G2pOdkImportRecord(models.Model):
         fas = fa_model.create([fa_vals for _vals, fa_vals in new_fas])
         for (vals, _fa_vals), fa in zip(new_fas, fas, strict=True):
             vals["payment_fa_id"] = fa.id
+        fa_model.browse(removed.ids).action_remove()
         self._save_all(saved)
         return outcomes
 
@@ -241,10 +249,14 @@ class G2pOdkImportRecord(models.Model):
         """Map a submission and check its FA, writing nothing.
 
         Return the registrant's values, the FA's values and the FA's values
-        as the FA model normalises them (to compare with the current FA).
+        as the FA model normalises them (to compare with the current FA);
+        both FA values are None when the submission gives no payment FA.
         ``banks`` caches the banks found by name or BIC.
         """
         mapped = submission_mapping.map_submission(submission, mapping)
+        registrant_vals = dict(mapped.registrant, is_registrant=True)
+        if mapped.fa is None:
+            return registrant_vals, None, None
         fa_vals = dict(mapped.fa)
         if mapped.bank:
             if mapped.bank not in banks:
@@ -254,7 +266,7 @@ class G2pOdkImportRecord(models.Model):
         prepared = fa_model._normalise_fa_vals(
             fa_model._add_missing_default_values(fa_vals), settings
         )
-        return dict(mapped.registrant, is_registrant=True), fa_vals, prepared
+        return registrant_vals, fa_vals, prepared
 
     @api.model
     def _same_fa(self, fa, prepared):

@@ -135,8 +135,9 @@ class TestOdkImport(OdkReplayCommon):
         amina_rows = self.Outbox.search_count([("partner_id", "=", amina.id)])
         self.central_changes()
         stats = self.config._run_import()
-        # Edited (new FA), reviewed only (nothing to do), one new registrant.
-        self.assertEqual(stats, {"updated": 1, "unchanged": 1, "created": 1})
+        # Edited (new FA; two FAs removed), reviewed only (nothing to do), one
+        # new registrant.
+        self.assertEqual(stats, {"updated": 3, "unchanged": 1, "created": 1})
         self.assertEqual(self.registrant_of("mobile"), baraka)
         self.assertEqual(baraka.payment_fa_id.payment_msisdn, "+254799888777")
         self.assertFalse(old_fa.active)
@@ -154,6 +155,45 @@ class TestOdkImport(OdkReplayCommon):
             self.config.watermark, self.fixtures["watermarks"]["after_edit"]
         )
         self.assertEqual(self.config._run_import(), {})
+
+    def test_edit_removing_the_payment_destination_unlinks_it_in_spar(self):
+        self.config._run_import()
+        chen, dalia = self.registrant_of("iban"), self.registrant_of("email")
+        old_fas = chen.payment_fa_id | dalia.payment_fa_id
+        self.drain()
+        self.assertEqual(self.spar_fa(chen), chen.payment_fa_id.fa_string)
+        # In Central: Chen's payment kind set to none, Dalia's e-mail wallet
+        # address removed.
+        self.central_changes()
+        self.config._run_import()
+        for key, partner in (("iban", chen), ("email", dalia)):
+            record = self.record_of(key)
+            self.assertEqual(record.state, "done", record.error)
+            self.assertEqual(record.partner_id, partner)
+            self.assertFalse(record.payment_fa_id)
+            self.assertFalse(partner.payment_fa_id)
+            self.assertEqual(
+                self._rows(partner).mapped("operation"), ["link", "unlink"]
+            )
+            self.assertEqual(self._rows(partner)[-1].channel, "odk")
+        # Kept as history, not deleted.
+        self.assertEqual(
+            old_fas.with_context(active_test=False).mapped("active"), [False, False]
+        )
+        self.drain()
+        self.assertIsNone(self.spar_fa(chen))
+        self.assertIsNone(self.spar_fa(dalia))
+        # The watermark moved with them; nothing is left to retry.
+        self.assertEqual(self.config._run_import(), {})
+        self.assertEqual(self.config.failed_count, 2)  # the two bad ones only
+
+    def test_submission_without_payment_destination_creates_a_registrant(self):
+        self.central_changes()
+        (record,) = self.config._import_instance(self.ids["iban"])
+        self.assertEqual(record.state, "done")
+        self.assertEqual(record.partner_id.name, "Chen Wei")
+        self.assertFalse(record.partner_id.payment_fa_ids)
+        self.assertFalse(self.odk_rows())
 
     def test_admin_fixes_a_failed_submission_and_retries(self):
         self.config._run_import()
