@@ -50,6 +50,9 @@ DEFAULT_MAPPING = {
     "payment_email": "payment/payment_email",
 }
 
+# FA targets whose values are personal payment destinations: never shown in
+# clear in an error.
+SECRET_TARGETS = ("account_number", "iban", "payment_msisdn", "payment_email")
 # Per kind, the targets of which one must be given for an FA to exist.
 DESTINATION_TARGETS = {
     "bank": ("account_number", "iban"),
@@ -136,6 +139,28 @@ def _text(value):
     if isinstance(value, bool):
         return "1" if value else ""
     return str(value).strip()
+
+
+def mask(value):
+    """``value`` with all but its first and last two characters hidden."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def redact(text, data, mapping):
+    """``text`` with the submission's payment destinations masked.
+
+    Error messages (the FA model's included) may quote the rejected value;
+    whatever they quote of ``data`` is masked before the text is stored.
+    """
+    for target in SECRET_TARGETS:
+        value = get_path(data, mapping[target]) if target in mapping else MISSING
+        value = "" if value is MISSING else _text(value)
+        # Shorter ones are no destination; masking them would mangle the text.
+        if len(value) >= 4:
+            text = text.replace(value, mask(value))
+    return text
 
 
 def _values(data, mapping):

@@ -172,7 +172,8 @@ class G2pOdkImportRecord(models.Model):
                     "ODK submission %s: unexpected error", submission.get("__id")
                 )
             vals = self._attempt_vals(config, submission)
-            self._save_all([(self, self._failure_vals(vals, exc))])
+            failure = self._failure_vals(vals, exc, submission, mapping)
+            self._save_all([(self, failure)])
             return "failed"
 
     @api.model
@@ -196,7 +197,8 @@ class G2pOdkImportRecord(models.Model):
                     submission, mapping, settings, banks
                 )
             except SUBMISSION_ERRORS as exc:
-                saved.append((record, self._failure_vals(vals, exc)))
+                failure = self._failure_vals(vals, exc, submission, mapping)
+                saved.append((record, failure))
                 outcomes.append("failed")
                 continue
             planned.append((len(saved), registrant_vals, fa_vals, prepared))
@@ -290,18 +292,24 @@ class G2pOdkImportRecord(models.Model):
         }
 
     @api.model
-    def _failure_vals(self, vals, exc):
-        """``vals`` recording ``exc`` as the outcome of this attempt."""
-        message = getattr(exc, "args", [None])[0] or str(exc)
+    def _failure_vals(self, vals, exc, submission, mapping):
+        """``vals`` recording ``exc`` as the outcome of this attempt, with
+        the submission's payment destinations masked in the error."""
+        message = getattr(exc, "redacted", None) or str(exc)
         if not isinstance(exc, SUBMISSION_ERRORS):
-            message = f"{type(exc).__name__}: {message}"
+            # A database error's DETAIL line quotes the row's values.
+            message = f"{type(exc).__name__}: {message.splitlines()[0]}"
         # The message may quote the rejected value: the log gets no details.
         _logger.warning(
             "ODK submission %s not imported (%s); see its import record",
             vals["instance_id"],
             type(exc).__name__,
         )
-        return dict(vals, state="failed", error=str(message))
+        return dict(
+            vals,
+            state="failed",
+            error=submission_mapping.redact(message, submission, mapping),
+        )
 
     @api.model
     def _save_all(self, saved):

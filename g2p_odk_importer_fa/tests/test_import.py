@@ -195,6 +195,13 @@ class TestOdkImport(OdkReplayCommon):
         self.assertFalse(record.partner_id.payment_fa_ids)
         self.assertFalse(self.odk_rows())
 
+    def test_failed_import_errors_mask_the_payment_destination(self):
+        self.config._run_import()
+        error = self.record_of("bad_iban").error
+        self.assertIn("IBAN", error)
+        self.assertNotIn("DE00123456789012345678", error)
+        self.assertIn("DE******************78", error)
+
     def test_admin_fixes_a_failed_submission_and_retries(self):
         self.config._run_import()
         bad = self.record_of("bad_iban")
