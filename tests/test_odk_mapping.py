@@ -1,8 +1,10 @@
 """Field mapping of ODK submissions to registrant and payment FA values."""
 
+from datetime import timedelta
+
 import pytest
 
-from g2p_odk_importer_fa.lib import odk_replay, submission_mapping
+from g2p_odk_importer_fa.lib import odk_replay, retry_policy, submission_mapping
 
 M = submission_mapping
 
@@ -104,6 +106,18 @@ def test_redact_masks_the_payment_destinations(feed):
     assert redacted == "IBAN: 'DE******************78' is not a valid IBAN; Emeka Obi"
     number = "Payment Mobile Number: '0712345678' is not a phone number"
     assert "0712345678" not in M.redact(number, feed["mobile"], M.DEFAULT_MAPPING)
+
+
+def test_retry_delay_doubles_from_the_poll_interval_up_to_a_day():
+    delays = [retry_policy.retry_delay(n, 60) for n in (1, 2, 3, 5, 40)]
+    assert delays == [
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=4),
+        timedelta(hours=16),
+        timedelta(days=1),
+    ]
+    assert retry_policy.retry_delay(1, 0) == timedelta(minutes=1)
 
 
 def test_unknown_kind_and_missing_name():
