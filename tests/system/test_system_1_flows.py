@@ -98,6 +98,39 @@ def test_odk_import_puts_imported_registrants_into_spar(admin, spar, proxy):
     assert_consistent(admin, spar, proxy, partner_ids)
 
 
+def test_odk_edit_removing_the_payment_number_unmaps_it_in_spar(admin, spar, proxy):
+    replay_lib = h.odk_replay_module()
+    fixtures = replay_lib.load_fixtures()
+    ids = fixtures["instance_ids"]
+    with replay_lib.ReplayServer(fixtures, "system-replay-pw") as replay:
+        config_id = h.replay_import_config(
+            admin, replay, "Replayed Central (payment removed)"
+        )
+        admin("g2p.odk.import.config", "action_import_now", [config_id])
+        records = admin(
+            "g2p.odk.import.record",
+            "search_read",
+            [("config_id", "=", config_id), ("state", "=", "done")],
+            ["instance_id", "partner_id"],
+        )
+        partner_of = {r["instance_id"]: r["partner_id"][0] for r in records}
+        # Chen (kind set to none) and Dalia (e-mail wallet address removed).
+        partner_ids = [partner_of[ids["iban"]], partner_of[ids["email"]]]
+        h.wait_drained(admin, partner_ids, DRAIN_TIMEOUT)
+        before = h.current_fas(admin, partner_ids).values()
+        assert spar.resolve([sid for sid, _fa in before]) == dict(before)
+        # The edits made in Central are imported by the next poll.
+        replay.phase = "after_edit"
+        admin("g2p.odk.import.config", "action_import_now", [config_id])
+    h.wait_drained(admin, partner_ids, DRAIN_TIMEOUT)
+    after = h.current_fas(admin, partner_ids).values()
+    assert [fa for _sid, fa in after] == [None, None]
+    assert spar.resolve([sid for sid, _fa in after]) == dict(after)
+    rows = h.outbox_rows(admin, partner_ids)
+    assert sorted(r["operation"] for r in rows) == ["link", "link", "unlink", "unlink"]
+    assert_consistent(admin, spar, proxy, partner_ids, fa_changes_only=False)
+
+
 def _portal_installed(admin):
     return bool(
         admin(
