@@ -578,7 +578,9 @@ class G2pSparOutbox(models.Model):
             results = {item.reference_id: failure for item in items}
         with self._own_transaction() as env:
             outbox = env[self._name]
-            outbox._record_results(claimed, results, settings)
+            done_ids = outbox._record_results(claimed, results, settings)
+            if outbox._next_rows_claimable(done_ids):
+                outbox._enqueue_dispatch()
             if any(r.outcome == "retry" for r in results.values()):
                 outbox._schedule_retry_wakeup()
             # Read back once the backlog is sent: the last job of a drain
@@ -601,7 +603,8 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _record_results(self, claimed, results, settings):
-        """Store SPAR's answers, unless a row was taken from this job.
+        """Store SPAR's answers, unless a row was taken from this job, and
+        return the ids of the rows now done.
 
         A row returned to ``pending`` by the recovery cron and claimed again
         has more attempts than this job claimed it with: its newer attempt
@@ -640,7 +643,7 @@ class G2pSparOutbox(models.Model):
             ):
                 columns[column].append(value)
         if not columns:
-            return
+            return []
         self.env.cr.execute(
             """
             UPDATE g2p_spar_outbox o
@@ -663,6 +666,39 @@ class G2pSparOutbox(models.Model):
             [self.env.uid, *columns.values()],
         )
         self.invalidate_model()
+        return [
+            row_id
+            for row_id, state in zip(columns["id"], columns["state"], strict=True)
+            if state == "done"
+        ]
+
+    @api.model
+    def _next_rows_claimable(self, row_ids):
+        """Whether a registrant of these rows (just done) can send its next
+        row now.
+
+        Nothing else queues a job for it: the job its commit queued found it
+        behind the row in flight (or it was written with it, as the link of
+        a new SPAR ID is with the unlink of the old one), and the recovery
+        cron would take up to a minute. One statement on the partial indexes
+        of unfinished rows, whatever the backlog.
+        """
+        if not row_ids:
+            return False
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM g2p_spar_outbox o
+                 WHERE o.partner_id IN (
+                        SELECT partner_id FROM g2p_spar_outbox WHERE id = ANY(%s))
+                   AND %s
+                 LIMIT 1
+                """,
+                row_ids,
+                CLAIMABLE,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _schedule_retry_wakeup(self):

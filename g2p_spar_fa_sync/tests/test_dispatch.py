@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from ..lib import spar_protocol
 from .common import SparSyncCommon
 
@@ -101,5 +103,26 @@ class TestDispatchToSpar(SparSyncCommon):
         old_spar_id = partner.spar_id
         partner.registrant_ref = f"{partner.registrant_ref}M"
         self.drain()
+        self.assertIsNone(self.spar_fa(partner, old_spar_id))
+        self.assertEqual(self.spar_fa(partner), fa.fa_string)
+
+    def test_next_row_is_sent_as_soon_as_the_one_before_is_done(self):
+        partner = self._registrant()
+        fa = self._create_bank_fa(partner)
+        self.drain()
+        old_spar_id = partner.spar_id
+        # One change, two rows: the link of the new ID waits for the unlink.
+        partner.registrant_ref = f"{partner.registrant_ref}M"
+        with trap_jobs() as trap:
+            self.env.cr.flush()  # as the commit does: queues one dispatch job
+            trap.assert_jobs_count(1, only=self.Outbox._dispatch)
+            trap.perform_enqueued_jobs()
+            self.assertEqual(
+                self._rows(partner).mapped("state"), ["done", "done", "pending"]
+            )
+            # Queued by the job that sent the unlink, not left to the cron.
+            trap.assert_jobs_count(1, only=self.Outbox._dispatch)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self._rows(partner).mapped("state"), ["done"] * 3)
         self.assertIsNone(self.spar_fa(partner, old_spar_id))
         self.assertEqual(self.spar_fa(partner), fa.fa_string)
