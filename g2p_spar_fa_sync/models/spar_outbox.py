@@ -152,6 +152,12 @@ class G2pSparOutbox(models.Model):
         default=0,
         help="SPAR rejected the request signature this many times in a row.",
     )
+    server_errors = fields.Integer(
+        readonly=True,
+        default=0,
+        help="SPAR failed a request holding only this row this many times in a "
+        "row with an HTTP 5xx error; at 5 the row fails.",
+    )
     next_attempt_at = fields.Datetime(readonly=True)
     sending_since = fields.Datetime(readonly=True)
     done_at = fields.Datetime(readonly=True)
@@ -511,7 +517,7 @@ class G2pSparOutbox(models.Model):
         self.env.cr.execute(
             """
             SELECT id, partner_id, operation, spar_id, fa, name, phone_number,
-                   additional_info, signature_rejections
+                   additional_info, signature_rejections, server_errors
               FROM g2p_spar_outbox WHERE id = ANY(%s) ORDER BY id
             """,
             (self.ids,),
@@ -534,6 +540,7 @@ class G2pSparOutbox(models.Model):
                     phone_number=row["phone_number"] or None,
                     additional_info=tuple(row["additional_info"] or ()),
                     signature_rejections=row["signature_rejections"] or 0,
+                    server_errors=row["server_errors"] or 0,
                 )
             )
         return items
@@ -640,6 +647,7 @@ class G2pSparOutbox(models.Model):
                 ("message_id", result.message_id),
                 ("transaction_id", result.transaction_id),
                 ("signature_rejections", result.signature_rejections),
+                ("server_errors", result.server_errors),
             ):
                 columns[column].append(value)
         if not columns:
@@ -653,14 +661,16 @@ class G2pSparOutbox(models.Model):
                    reason_code = r.reason_code, message_id = r.message_id,
                    transaction_id = r.transaction_id,
                    signature_rejections = r.signature_rejections,
+                   server_errors = r.server_errors,
                    sending_since = NULL, write_uid = %s,
                    write_date = clock_timestamp() AT TIME ZONE 'UTC'
               FROM unnest(%s::int[], %s::varchar[], %s::varchar[],
                           %s::timestamp[], %s::text[], %s::timestamp[],
-                          %s::varchar[], %s::varchar[], %s::varchar[], %s::int[])
+                          %s::varchar[], %s::varchar[], %s::varchar[], %s::int[],
+                          %s::int[])
                 AS r(id, state, sent_operation, done_at, last_error,
                      next_attempt_at, reason_code, message_id, transaction_id,
-                     signature_rejections)
+                     signature_rejections, server_errors)
              WHERE o.id = r.id
             """,
             [self.env.uid, *columns.values()],
