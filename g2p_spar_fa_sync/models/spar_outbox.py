@@ -586,8 +586,6 @@ class G2pSparOutbox(models.Model):
         with self._own_transaction() as env:
             outbox = env[self._name]
             done_ids = outbox._record_results(claimed, results, settings)
-            if outbox._next_rows_claimable(done_ids):
-                outbox._enqueue_dispatch()
             if any(r.outcome == "retry" for r in results.values()):
                 outbox._schedule_retry_wakeup()
             # Read back once the backlog is sent: the last job of a drain
@@ -603,6 +601,12 @@ class G2pSparOutbox(models.Model):
                 and not outbox._claimable_exists()
             ):
                 outbox._enqueue_read_back()
+        if done_ids:
+            # Once the results are committed: a row committed later finds
+            # them done when the job its commit queued claims.
+            with self._own_transaction() as env:
+                if env[self._name]._next_rows_claimable(done_ids):
+                    env[self._name]._enqueue_dispatch()
         counts = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
