@@ -67,6 +67,30 @@ def test_removed_fa_is_unlinked_from_spar(admin, fa_manager, spar, proxy):
     assert_consistent(admin, spar, proxy, partner_ids, fa_changes_only=False)
 
 
+def test_new_registrant_id_is_mapped_in_spar_within_seconds(admin, spar, proxy):
+    """Two rows in one commit: unlink the old SPAR ID, then link the new one.
+    The job that sends the unlink queues the link at once; left to the
+    recovery cron, SPAR would map nothing for the person for up to a minute.
+    """
+    (partner_id,) = h.create_registrants(admin, 1, "Renumbered")
+    admin("g2p.payment.fa", "create", h.fa_vals(partner_id, "+254700100303"))
+    h.wait_drained(admin, [partner_id], DRAIN_TIMEOUT)
+    ((old_spar_id, fa),) = h.current_fas(admin, [partner_id]).values()
+    (partner,) = admin("res.partner", "read", [partner_id], ["registrant_ref"])
+    admin(
+        "res.partner",
+        "write",
+        [partner_id],
+        {"registrant_ref": f"{partner['registrant_ref']}R"},
+    )
+    h.wait_drained(admin, [partner_id], 5)
+    ((new_spar_id, _fa),) = h.current_fas(admin, [partner_id]).values()
+    assert spar.resolve([old_spar_id, new_spar_id]) == {
+        old_spar_id: None,
+        new_spar_id: fa,
+    }
+
+
 def test_odk_import_puts_imported_registrants_into_spar(admin, spar, proxy):
     replay_lib = h.odk_replay_module()
     fixtures = replay_lib.load_fixtures()
