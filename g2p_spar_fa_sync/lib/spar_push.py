@@ -33,6 +33,14 @@ SIGNATURE_ATTEMPTS = 3
 # link -> update -> link covers "mapped meanwhile" and "unmapped meanwhile";
 # a row still bouncing after that waits for a later attempt.
 MAX_ROUNDS = 3
+# A row SPAR fails alone with HTTP 5xx this many times in a row is failed:
+# something in the row itself (an over-long value, say) breaks SPAR, and
+# retrying it forever would keep it, and its registrant, out of sight.
+SERVER_ERROR_ATTEMPTS = 5
+# Whole-request answers about the request's content (schema, size): split.
+SPLIT_HTTP = frozenset({400, 413, 422})
+# Resolved (yes/no) to learn whether SPAR answers at all; no registrant has it.
+PROBE_ID = "token:g2p-spar-fa-sync-probe@probe"
 
 
 def payment_phone(kind, msisdn):
@@ -69,13 +77,16 @@ class PushItem:
     phone_number: str | None = None
     additional_info: tuple = ()
     signature_rejections: int = 0
+    server_errors: int = 0
 
 
 @dataclass(frozen=True)
 class PushResult:
     """What became of one item. ``outcome`` is done, retry or failed;
     ``error`` never holds an FA in clear. ``signature_rejections``: how many
-    times in a row SPAR has now rejected the item's signature."""
+    times in a row SPAR has now rejected the item's signature;
+    ``server_errors``: how many times in a row SPAR has now failed a request
+    of this item alone with HTTP 5xx."""
 
     outcome: str
     sent_operation: str | None = None
@@ -84,6 +95,7 @@ class PushResult:
     message_id: str | None = None
     transaction_id: str | None = None
     signature_rejections: int = 0
+    server_errors: int = 0
 
 
 @dataclass(frozen=True)
@@ -145,23 +157,23 @@ def push_batch(client, items):
     """Send ``items`` (distinct SPAR ids) and return {reference_id: PushResult}.
 
     An item to map without an FA fails without reaching SPAR. One request
-    per action and round. A whole-request failure applies to
-    every item of that request only: a bad unlink batch does not stop links.
-    A relink goes in the round's unlink request and, once its mapping is
-    gone, in the round's link request: two requests, in that order, as SPAR
-    fails a request naming an id twice.
+    per action and round. A whole-request failure applies to every item of
+    that request only: a bad unlink batch does not stop links, and a request
+    failed for one item it carries is split to isolate it. A relink goes in
+    the round's unlink request and, once its mapping is gone, in the round's
+    link request: two requests, in that order, as SPAR fails a request
+    naming an id twice.
     """
-    results = {
-        item.reference_id: PushResult(
-            "failed", error="no FA of the registrant's history to send"
-        )
-        for item in items
-        if item.operation != "unlink" and not item.fa
-    }
+    push = _Push(client)
+    for item in items:
+        if item.operation != "unlink" and not item.fa:
+            push.results[item.reference_id] = PushResult(
+                "failed", error="no FA of the registrant's history to send"
+            )
     planned = [
         (item, _overwrite(item) if item.operation == "update" else item.operation)
         for item in items
-        if item.reference_id not in results
+        if item.reference_id not in push.results
     ]
     for _round in range(MAX_ROUNDS):
         groups = {op: [] for op in ("unlink", "relink", "link", "update")}
@@ -170,72 +182,152 @@ def push_batch(client, items):
         fallbacks = []
         if groups["unlink"] or groups["relink"]:
             relinks = {item.reference_id for item in groups["relink"]}
-            unlinked = _send(
-                client, "unlink", groups["unlink"] + groups["relink"], results, relinks
-            )
+            unlinked = push.send("unlink", groups["unlink"] + groups["relink"], relinks)
             groups["link"] += [item for item, _op in unlinked]
         for operation in ("link", "update"):
             if groups[operation]:
-                fallbacks += _send(client, operation, groups[operation], results)
+                fallbacks += push.send(operation, groups[operation])
         planned = fallbacks
         if not planned:
             break
     for item, operation in planned:
-        results[item.reference_id] = PushResult(
+        push.results[item.reference_id] = PushResult(
             "retry",
             error=f"SPAR still answered {operation} conflicts after "
             f"{MAX_ROUNDS} rounds; will try again",
         )
-    return results
+    return push.results
 
 
-def _send(client, operation, group, results, relinks=frozenset()):
-    """One request; fills ``results`` and returns the items to send again,
-    with their operation. Items whose reference id is in ``relinks`` come
-    back to be linked once SPAR no longer maps their id."""
-    try:
-        answer = getattr(client, operation)(_request_items(operation, group))
-    except SparError as error:
+class _Push:
+    """One ``push_batch``: its results so far, and whether SPAR was seen
+    answering, which tells an item SPAR cannot take from SPAR being down."""
+
+    def __init__(self, client):
+        self.client = client
+        self.results = {}
+        # None until a request of this push is answered (True) or the probe
+        # finds SPAR failing every request (False).
+        self.spar_answers = None
+
+    def send(self, operation, group, relinks=frozenset()):
+        """One request; fills ``results`` and returns the items to send again,
+        with their operation. Items whose reference id is in ``relinks`` come
+        back to be linked once SPAR no longer maps their id.
+
+        A request SPAR fails as a whole for what it carries is split in
+        halves until the item it chokes on is alone: the others get through
+        in this job instead of failing with it, batch after batch.
+        """
+        try:
+            answer = getattr(self.client, operation)(_request_items(operation, group))
+        except SparError as error:
+            if len(group) > 1 and self._blames_items(error):
+                half = len(group) // 2
+                return self.send(operation, group[:half], relinks) + self.send(
+                    operation, group[half:], relinks
+                )
+            self._record_error(group, error)
+            return []
+        self.spar_answers = True
+        again = []
         for item in group:
-            results[item.reference_id] = PushResult(
-                _error_outcome(error, item),
+            outcome = answer[item.reference_id]
+            common = {
+                "reason_code": outcome.reason_code,
+                "message_id": answer.message_id,
+                "transaction_id": answer.transaction_id,
+                "signature_rejections": _signature_rejections(
+                    item, outcome.reason_code
+                ),
+            }
+            fallback = _fallback(outcome.kind, operation, item)
+            if item.reference_id in relinks and outcome.kind in (
+                OutcomeKind.DONE,
+                OutcomeKind.ALREADY_ABSENT,
+            ):
+                again.append((item, "link"))
+            elif fallback:
+                again.append((item, fallback))
+            elif outcome.kind in (OutcomeKind.DONE, OutcomeKind.ALREADY_ABSENT):
+                self.results[item.reference_id] = PushResult(
+                    "done", sent_operation=operation, **common
+                )
+            elif outcome.kind is OutcomeKind.RETRY:
+                self.results[item.reference_id] = PushResult(
+                    "retry", error=_describe(outcome), **common
+                )
+            else:
+                self.results[item.reference_id] = PushResult(
+                    "failed", error=_describe(outcome), **common
+                )
+        return again
+
+    def _blames_items(self, error):
+        """Whether SPAR failed the request for what it carries.
+
+        A schema error or an oversized body is about the content. A 5xx is
+        too (the mapper answers 500 to a value its database refuses), unless
+        SPAR fails every request: a mapper whose key manager is unreachable
+        answers 500 to everything, and splitting then would only multiply
+        requests and count an outage against each row. A cheap resolve tells
+        the two apart, once per push.
+        """
+        status = error.http_status
+        if status in SPLIT_HTTP:
+            return True
+        if status is None or status < 500:
+            return False
+        if self.spar_answers is None:
+            try:
+                self.client.resolve([PROBE_ID], scope="yes_no")
+            except SparError:
+                self.spar_answers = False
+            else:
+                self.spar_answers = True
+        return self.spar_answers
+
+    def _record_error(self, group, error):
+        # Alone and blamed: a streak of these fails the row (see
+        # SERVER_ERROR_ATTEMPTS); an outage neither adds to nor clears it.
+        alone = (
+            len(group) == 1
+            and error.http_status is not None
+            and error.http_status >= 500
+            and self._blames_items(error)
+        )
+        for item in group:
+            outcome, text = _error_outcome(error, item), str(error)
+            server_errors = item.server_errors
+            if alone:
+                server_errors += 1
+                outcome, text = _lone_server_error(error, server_errors)
+            self.results[item.reference_id] = PushResult(
+                outcome,
                 reason_code=error.reason_code,
-                error=str(error),
+                error=text,
                 message_id=error.message_id,
                 transaction_id=error.transaction_id,
                 signature_rejections=_signature_rejections(item, error.reason_code),
+                server_errors=server_errors,
             )
-        return []
-    again = []
-    for item in group:
-        outcome = answer[item.reference_id]
-        common = {
-            "reason_code": outcome.reason_code,
-            "message_id": answer.message_id,
-            "transaction_id": answer.transaction_id,
-            "signature_rejections": _signature_rejections(item, outcome.reason_code),
-        }
-        fallback = _fallback(outcome.kind, operation, item)
-        if item.reference_id in relinks and outcome.kind in (
-            OutcomeKind.DONE,
-            OutcomeKind.ALREADY_ABSENT,
-        ):
-            again.append((item, "link"))
-        elif fallback:
-            again.append((item, fallback))
-        elif outcome.kind in (OutcomeKind.DONE, OutcomeKind.ALREADY_ABSENT):
-            results[item.reference_id] = PushResult(
-                "done", sent_operation=operation, **common
-            )
-        elif outcome.kind is OutcomeKind.RETRY:
-            results[item.reference_id] = PushResult(
-                "retry", error=_describe(outcome), **common
-            )
-        else:
-            results[item.reference_id] = PushResult(
-                "failed", error=_describe(outcome), **common
-            )
-    return again
+
+
+def _lone_server_error(error, count):
+    """Outcome and error text of an item SPAR failed alone with a 5xx."""
+    answer = f"HTTP {error.http_status}" + (
+        f" ({error.error_codes})" if error.error_codes else ""
+    )
+    if count < SERVER_ERROR_ATTEMPTS:
+        return "retry", (
+            f"SPAR answered {answer} to a {error.action} of this row alone "
+            f"({count} of {SERVER_ERROR_ATTEMPTS} times in a row); will try again"
+        )
+    return "failed", (
+        f"SPAR answered {answer} to a {error.action} of this row alone "
+        f"{count} times in a row: it cannot take this row's values. Correct "
+        "them (or cancel the row), then retry"
+    )
 
 
 def _signature_rejections(item, reason_code):
