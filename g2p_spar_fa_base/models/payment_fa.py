@@ -4,6 +4,7 @@ import dataclasses
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..exceptions import FaInputError
 from ..lib import fa_format
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
@@ -116,11 +117,16 @@ class G2pPaymentFa(models.Model):
 
     @api.model
     def _fa_error(self, exc):
-        """Turn a lib error into a ValidationError naming the field's label."""
+        """Turn a lib error into a ValidationError naming the field's label.
+
+        The user sees the value they typed; logs and stored errors get the
+        ``redacted`` text (see :mod:`..exceptions`).
+        """
         fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
         label = self._fields[fname].string if fname in self._fields else fname
-        return ValidationError(
-            _("%(field)s: %(problem)s", field=label, problem=exc.message)
+        return FaInputError(
+            _("%(field)s: %(problem)s", field=label, problem=exc.message),
+            _("%(field)s: %(problem)s", field=label, problem=exc.redacted_message),
         )
 
     def _fa_values(self):
