@@ -22,7 +22,10 @@ PLACEHOLDER_FIELDS = {
 }
 # The values that make an FA what it is: two FAs equal on these are the same.
 FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
-IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS)
+# The FA strings are derived from the values once, at creation: SPAR gets
+# what was validated, whatever the formats say later.
+DERIVED_FIELDS = ("fa_string", "fa_masked")
+IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, *DERIVED_FIELDS)
 
 
 class G2pPaymentFa(models.Model):
@@ -82,21 +85,12 @@ class G2pPaymentFa(models.Model):
     )
     payment_email = fields.Char(string="Payment E-mail", groups=MANAGER)
     provider_code = fields.Char(string="Wallet Provider")
-    # Precomputed: written with the INSERT of a batch of FAs, not by an
-    # UPDATE per FA afterwards.
-    fa_string = fields.Char(
-        string="Financial Address",
-        compute="_compute_fa_strings",
-        store=True,
-        precompute=True,
-        groups=MANAGER,
-    )
-    fa_masked = fields.Char(
-        string="Financial Address (masked)",
-        compute="_compute_fa_strings",
-        store=True,
-        precompute=True,
-    )
+    # Set by create() from the validated values, never computed: a compute
+    # could be re-triggered (by a changed format, a new dependency) and
+    # rewrite what SPAR was sent, and a precomputed field takes any value
+    # a caller passes to create().
+    fa_string = fields.Char(string="Financial Address", readonly=True, groups=MANAGER)
+    fa_masked = fields.Char(string="Financial Address (masked)", readonly=True)
 
     def init(self):
         # Last line of defence behind the archive step of create().
@@ -128,26 +122,6 @@ class G2pPaymentFa(models.Model):
             _("%(field)s: %(problem)s", field=label, problem=exc.message),
             _("%(field)s: %(problem)s", field=label, problem=exc.redacted_message),
         )
-
-    def _fa_values(self):
-        self.ensure_one()
-        return {
-            placeholder: self[fname]
-            for placeholder, fname in PLACEHOLDER_FIELDS.items()
-        }
-
-    @api.depends(*PLACEHOLDER_FIELDS.values(), "kind")
-    def _compute_fa_strings(self):
-        settings = self._get_fa_settings()
-        for fa in self:
-            try:
-                values = fa._fa_values()
-                fa.fa_string = fa_format.format_fa(settings, fa.kind, values)
-                fa.fa_masked = fa_format.mask_fa(settings, fa.kind, values)
-            except fa_format.FaValidationError:
-                # Only reachable for unsaved drafts in a form; create() has
-                # already rejected such values for stored records.
-                fa.fa_string = fa.fa_masked = False
 
     @api.model
     def _prepare_fa_vals(self, vals, settings):
@@ -183,7 +157,8 @@ class G2pPaymentFa(models.Model):
         }
         try:
             cleaned = fa_format.validate_fa(kind, values, settings.phone_region)
-            fa_format.format_fa(settings, kind, cleaned)
+            vals["fa_string"] = fa_format.format_fa(settings, kind, cleaned)
+            vals["fa_masked"] = fa_format.mask_fa(settings, kind, cleaned)
         except fa_format.FaValidationError as exc:
             raise self._fa_error(exc) from exc
         for placeholder, fname in PLACEHOLDER_FIELDS.items():

@@ -165,6 +165,35 @@ class TestPaymentFa(PaymentFaCommon):
                 fa.write(vals)
         self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
 
+    def test_fa_strings_cannot_be_forged(self):
+        fa = self._create_bank_fa(self.registrant)
+        for fname in ("fa_string", "fa_masked"):
+            with (
+                self.subTest(field=fname),
+                self.assertRaisesRegex(UserError, "Record a new financial address"),
+            ):
+                fa.write({fname: "account_no:666@EVILDEFF"})
+        forged = self._create_bank_fa(
+            self._create_registrant("Otieno"),
+            fa_string="account_no:666@EVILDEFF",
+            fa_masked="account_no:****0666@EVILDEFF",
+        )
+        self.assertEqual(forged.fa_string, "account_no:1234567@COBADEFFXXX")
+        self.assertEqual(forged.fa_masked, "account_no:****4567@COBADEFFXXX")
+        self.env.invalidate_all()
+        self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
+
+    def test_fa_strings_keep_what_was_recorded_when_the_format_changes(self):
+        fa = self._create_bank_fa(self.registrant)
+        self.env["res.config.settings"].create(
+            {"g2p_spar_fa_fa_format_bank": "acc:{account}.{bic}"}
+        ).execute()
+        self.env.invalidate_all()
+        self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
+        self.assertEqual(fa.fa_masked, "account_no:****4567@COBADEFFXXX")
+        new = self._create_bank_fa(self._create_registrant("Otieno"))
+        self.assertEqual(new.fa_string, "acc:1234567.COBADEFFXXX")
+
     def test_remove_archives_and_keeps_history(self):
         fa = self._create_bank_fa(self.registrant)
         self.registrant.action_remove_payment_fa()
