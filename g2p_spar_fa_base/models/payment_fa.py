@@ -138,6 +138,16 @@ class G2pPaymentFa(models.Model):
                     partner=partner.display_name,
                 )
             )
+        if not partner.active:
+            # SPAR holds nothing for an archived registrant; an FA would
+            # link them again.
+            raise ValidationError(
+                _(
+                    "Registrant: %(partner)s is archived and cannot hold a "
+                    "payment financial address.",
+                    partner=partner.display_name,
+                )
+            )
         return self._normalise_fa_vals(vals, settings)
 
     @api.model
@@ -178,7 +188,7 @@ class G2pPaymentFa(models.Model):
         # One query for the registrants the checks read, not one per FA.
         self.env["res.partner"].browse(
             {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
-        ).fetch(["is_registrant"])
+        ).fetch(["is_registrant", "active"])
         prepared = [self._prepare_fa_vals(vals, settings) for vals in vals_list]
         created = [None] * len(prepared)
         for wave in self._waves_by_partner(prepared):

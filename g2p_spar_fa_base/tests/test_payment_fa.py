@@ -194,6 +194,14 @@ class TestPaymentFa(PaymentFaCommon):
         new = self._create_bank_fa(self._create_registrant("Otieno"))
         self.assertEqual(new.fa_string, "acc:1234567.COBADEFFXXX")
 
+    def test_archived_registrant_cannot_hold_an_fa(self):
+        self.registrant.action_archive()
+        with self.assertRaisesRegex(
+            ValidationError, "^Registrant: Wanjiru Kamau is archived"
+        ):
+            self._create_bank_fa(self.registrant)
+        self.assertFalse(self.registrant.payment_fa_ids)
+
     def test_remove_archives_and_keeps_history(self):
         fa = self._create_bank_fa(self.registrant)
         self.registrant.action_remove_payment_fa()
