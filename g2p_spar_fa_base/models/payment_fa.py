@@ -167,6 +167,10 @@ class G2pPaymentFa(models.Model):
         }
         try:
             cleaned = fa_format.validate_fa(kind, values, settings.phone_region)
+            if vals.get("holder_name"):
+                vals["holder_name"] = fa_format.normalize_holder_name(
+                    vals["holder_name"]
+                )
             vals["fa_string"] = fa_format.format_fa(settings, kind, cleaned)
             vals["fa_masked"] = fa_format.mask_fa(settings, kind, cleaned)
         except fa_format.FaValidationError as exc:
