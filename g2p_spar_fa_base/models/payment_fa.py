@@ -110,14 +110,15 @@ class G2pPaymentFa(models.Model):
         return dataclasses.replace(settings, phone_region=region)
 
     @api.model
-    def _fa_error(self, exc):
+    def _fa_error(self, exc, label=None):
         """Turn a lib error into a ValidationError naming the field's label.
 
         The user sees the value they typed; logs and stored errors get the
         ``redacted`` text (see :mod:`..exceptions`).
         """
-        fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
-        label = self._fields[fname].string if fname in self._fields else fname
+        if label is None:
+            fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
+            label = self._fields[fname].string if fname in self._fields else fname
         return FaInputError(
             _("%(field)s: %(problem)s", field=label, problem=exc.message),
             _("%(field)s: %(problem)s", field=label, problem=exc.redacted_message),
