@@ -353,7 +353,7 @@ def test_registrant_id_is_stripped_and_control_characters_refused():
     with pytest.raises(FaValidationError) as info:
         fa_format.normalize_registrant_id("R\x001")
     assert info.value.field == "id"
-    assert info.value.message == "contains the control character U+0000"
+    assert info.value.message == "contains the control character U+0000 (NUL)"
 
 
 @pytest.mark.parametrize(

@@ -129,8 +129,10 @@ def clean_text(field, value):
     value = value.strip()
     for char in value:
         if unicodedata.category(char) == "Cc":
+            # NUL is the one people search for (and PostgreSQL's word for it).
+            name = " (NUL)" if char == "\x00" else ""
             raise FaValidationError(
-                field, f"contains the control character U+{ord(char):04X}"
+                field, f"contains the control character U+{ord(char):04X}{name}"
             )
     return value
 

@@ -239,7 +239,7 @@ class TestPaymentFa(PaymentFaCommon):
             with self.subTest(vals=vals):
                 with self.assertRaisesRegex(
                     ValidationError,
-                    f"^{label}: contains the control character U\\+0000$",
+                    f"^{label}: contains the control character U\\+0000 \\(NUL\\)$",
                 ):
                     self._create_fa(self.registrant, **vals)
                 self.assertEqual(self.registrant.payment_fa_id, current)
