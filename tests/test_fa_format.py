@@ -426,3 +426,18 @@ def test_safe_message_of_errors_without_a_redacted_text():
     assert fa_format.safe_message(ValueError("boom")) == "boom"
     error = FaValidationError("kind", "unknown kind 'cash'")
     assert fa_format.safe_message(error) == "kind: unknown kind 'cash'"
+
+
+@pytest.mark.parametrize(
+    ("kind", "values", "field"),
+    [
+        ("bank", {"account": 123, "bic": "DEUTDEFF"}, "account"),
+        ("mobile", {"msisdn": 254712345678}, "msisdn"),
+        ("email", {"email": ["a@b.org"]}, "email"),
+    ],
+)
+def test_values_that_are_not_text_are_refused(kind, values, field):
+    with pytest.raises(FaValidationError) as info:
+        fa_format.validate_fa(kind, values)
+    assert info.value.field == field
+    assert info.value.message.startswith("must be text, not ")

@@ -124,8 +124,12 @@ def clean_text(field, value):
 
     PostgreSQL cannot store a NUL at all, and no other control character
     belongs in an ID, a name or an FA part: they only hide a value's real
-    content from the people reading it.
+    content from the people reading it. JSON clients may send numbers:
+    refused too, since an account number as a number has lost its leading
+    zeros.
     """
+    if not isinstance(value, str):
+        raise FaValidationError(field, f"must be text, not {type(value).__name__}")
     value = value.strip()
     for char in value:
         if unicodedata.category(char) == "Cc":
