@@ -1,5 +1,6 @@
 from . import (  # noqa: F401
     test_log_redaction,
+    test_partner_merge,
     test_payment_fa,
     test_security,
     test_settings,
