@@ -441,3 +441,10 @@ def test_values_that_are_not_text_are_refused(kind, values, field):
         fa_format.validate_fa(kind, values)
     assert info.value.field == field
     assert info.value.message.startswith("must be text, not ")
+
+
+def test_unpaired_surrogates_are_refused():
+    with pytest.raises(FaValidationError) as info:
+        fa_format.validate_fa("email", {"email": "jane\ud800@example.org"})
+    assert info.value.field == "email"
+    assert info.value.message == "contains the unpaired surrogate U+D800"

@@ -132,11 +132,17 @@ def clean_text(field, value):
         raise FaValidationError(field, f"must be text, not {type(value).__name__}")
     value = value.strip()
     for char in value:
-        if unicodedata.category(char) == "Cc":
+        category = unicodedata.category(char)
+        if category == "Cc":
             # NUL is the one people search for (and PostgreSQL's word for it).
             name = " (NUL)" if char == "\x00" else ""
             raise FaValidationError(
                 field, f"contains the control character U+{ord(char):04X}{name}"
+            )
+        if category == "Cs":
+            # JSON can carry half a UTF-16 pair; no database encoding can.
+            raise FaValidationError(
+                field, f"contains the unpaired surrogate U+{ord(char):04X}"
             )
     return value
 

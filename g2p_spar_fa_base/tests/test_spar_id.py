@@ -103,8 +103,9 @@ class TestSparId(PaymentFaCommon):
             ("Registrant ID", {"registrant_ref": "R\x1b1"}),
             ("Name", {"name": "Anna\x00Becker"}),
             ("Name", {"name": "Anna\x07"}),
+            ("Name", {"name": "Anna\udc00"}),
         ]
-        pattern = "^{}: contains the control character U\\+00"
+        pattern = "^{}: contains the (control character|unpaired surrogate) U\\+"
         for label, vals in cases:
             with self.subTest(vals=vals):
                 with self.assertRaisesRegex(ValidationError, pattern.format(label)):
