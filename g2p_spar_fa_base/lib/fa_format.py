@@ -66,9 +66,8 @@ EMAIL_LOCAL_MAX_LENGTH = 64  # RFC 5321
 # echo them back; a long one can only come from an odd format setting.
 MAX_SPAR_ID_LENGTH = 255
 MAX_FA_LENGTH = 512
-# What a redacted message shows in place of a value, and how much of a value
-# a message quotes (a 10,000-character input must not become the message).
-REDACTED = "[redacted]"
+# How much of a value a message quotes: a 10,000-character input must not
+# become the message.
 _QUOTE_MAX = 64
 
 
@@ -112,11 +111,18 @@ def _quote(value):
 
 
 def _value_error(field, value, problem, detail=None):
-    """An error quoting ``value`` to the user, with a redacted twin."""
+    """An error quoting ``value`` to the user, with a redacted twin.
+
+    The twin shows the value masked but for its first and last two
+    characters, as the ODK import masks it: enough to find the input again,
+    not to pay into it. The details of the validating library may quote the
+    value, so the twin leaves them out.
+    """
     message = f"{_quote(value)} {problem}"
     if detail:
         message += f" ({detail})"
-    return FaValidationError(field, message, f"{REDACTED} {problem}")
+    masked = _quote(_mask_middle(value, 2, 2))
+    return FaValidationError(field, message, f"{masked} {problem}")
 
 
 def clean_text(field, value):

@@ -70,7 +70,8 @@ class TestLogRedaction(HttpCase):
             (
                 "odoo.http",
                 logging.WARNING,
-                "Account Number: [redacted] may only contain letters, digits and '-'",
+                "Account Number: 'AC********66' may only contain letters, digits "
+                "and '-'",
             ),
             logged,
         )
@@ -94,5 +95,5 @@ class TestLogRedaction(HttpCase):
         self.assertIn("'wanjiru.secret@'", str(info.exception))
         self.assertEqual(
             safe_message(info.exception),
-            "Payment E-mail: [redacted] is not a valid e-mail address",
+            "Payment E-mail: 'wa***********t@' is not a valid e-mail address",
         )
