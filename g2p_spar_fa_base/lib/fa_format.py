@@ -8,6 +8,7 @@ models only translate :class:`FaValidationError` into user-facing errors.
 import dataclasses
 import re
 import string
+import unicodedata
 
 import email_validator
 import phonenumbers
@@ -46,18 +47,118 @@ KIND_PLACEHOLDERS = {
 _CODE_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 _ACCOUNT_RE = re.compile(r"^[A-Za-z0-9-]+$")
 
+# The longest values real FAs need. Past them an input is a mistake (or an
+# attack) that would otherwise be stored, signed, sent and indexed as is.
+MAX_LENGTHS = {
+    "account": 34,  # ISO 20022 account identification (Max34Text)
+    "iban": 34,  # ISO 13616
+    "bank_code": 35,  # ISO 20022 clearing system member ID (Max35Text)
+    "branch_code": 35,
+    "provider": 35,
+    "holder_name": 140,  # ISO 20022 party name (Max140Text)
+    "msisdn": 32,  # as typed, spaces and punctuation included
+    "email": 254,  # RFC 5321 forward path, less its angle brackets
+}
+BIC_LENGTHS = (8, 11)  # ISO 9362
+MSISDN_MAX_DIGITS = 15  # ITU-T E.164
+EMAIL_LOCAL_MAX_LENGTH = 64  # RFC 5321
+# SPAR keeps both strings in unique/plain b-tree indexes and payment systems
+# echo them back; a long one can only come from an odd format setting.
+MAX_SPAR_ID_LENGTH = 255
+MAX_FA_LENGTH = 512
+# How much of a value a message quotes: a 10,000-character input must not
+# become the message.
+_QUOTE_MAX = 64
+
 
 class FaValidationError(ValueError):
     """A value or setting is unusable; ``field`` names the culprit.
 
-    ``field`` is either one of :data:`FA_PLACEHOLDERS` / :data:`ID_PLACEHOLDERS`
-    or a configuration parameter key, so callers can map it to a label.
+    ``field`` is either one of :data:`FA_PLACEHOLDERS` / :data:`ID_PLACEHOLDERS`,
+    ``holder_name`` or a configuration parameter key, so callers can map it to
+    a label. ``message`` may quote the rejected value for the person who typed
+    it; ``redacted_message`` (and ``redacted``, the counterpart of ``str()``)
+    says the same without it, for logs and stored error texts.
     """
 
-    def __init__(self, field, message):
+    def __init__(self, field, message, redacted_message=None):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+        self.redacted_message = (
+            message if redacted_message is None else redacted_message
+        )
+
+    @property
+    def redacted(self):
+        return f"{self.field}: {self.redacted_message}"
+
+
+def safe_message(exc):
+    """The text of ``exc`` fit for a log line or a stored error.
+
+    Errors that quote FA values carry a ``redacted`` twin of their message;
+    anything else is assumed to quote none.
+    """
+    redacted = getattr(exc, "redacted", None)
+    return str(exc) if redacted is None else redacted
+
+
+def _quote(value):
+    if len(value) > _QUOTE_MAX:
+        value = value[: _QUOTE_MAX - 3] + "..."
+    return repr(value)
+
+
+def _value_error(field, value, problem, detail=None):
+    """An error quoting ``value`` to the user, with a redacted twin.
+
+    The twin shows the value masked but for its first and last two
+    characters, as the ODK import masks it: enough to find the input again,
+    not to pay into it. The details of the validating library may quote the
+    value, so the twin leaves them out.
+    """
+    message = f"{_quote(value)} {problem}"
+    if detail:
+        message += f" ({detail})"
+    masked = _quote(_mask_middle(value, 2, 2))
+    return FaValidationError(field, message, f"{masked} {problem}")
+
+
+def clean_text(field, value):
+    """Strip ``value`` and refuse control characters in what is left.
+
+    PostgreSQL cannot store a NUL at all, and no other control character
+    belongs in an ID, a name or an FA part: they only hide a value's real
+    content from the people reading it. JSON clients may send numbers:
+    refused too, since an account number as a number has lost its leading
+    zeros.
+    """
+    if not isinstance(value, str):
+        raise FaValidationError(field, f"must be text, not {type(value).__name__}")
+    value = value.strip()
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cc":
+            # NUL is the one people search for (and PostgreSQL's word for it).
+            name = " (NUL)" if char == "\x00" else ""
+            raise FaValidationError(
+                field, f"contains the control character U+{ord(char):04X}{name}"
+            )
+        if category == "Cs":
+            # JSON can carry half a UTF-16 pair; no database encoding can.
+            raise FaValidationError(
+                field, f"contains the unpaired surrogate U+{ord(char):04X}"
+            )
+    return value
+
+
+def check_length(field, value, limit):
+    if len(value) > limit:
+        raise FaValidationError(
+            field, f"is {len(value)} characters long; at most {limit} are allowed"
+        )
+    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,16 +237,42 @@ def render(template, values, allowed, setting):
     return template.format(**{name: values.get(name) or "" for name in allowed})
 
 
+def normalize_registrant_id(value):
+    """The registrant ID as it goes into the SPAR ID.
+
+    Surrounding whitespace is dropped: " R1" and "R1" are one registrant's
+    ID, not two SPAR IDs of which one has a space inside.
+    """
+    return clean_text("id", value)
+
+
 def format_spar_id(settings, registrant_id):
     """Render the SPAR ID (beneficiary ID) of one registrant."""
     values = {"id": registrant_id, "id_type": settings.id_type}
-    return render(settings.id_format, values, ID_PLACEHOLDERS, setting_key("id_format"))
+    spar_id = render(
+        settings.id_format, values, ID_PLACEHOLDERS, setting_key("id_format")
+    )
+    if len(spar_id) > MAX_SPAR_ID_LENGTH:
+        raise FaValidationError(
+            "id",
+            f"makes a SPAR ID of {len(spar_id)} characters; at most "
+            f"{MAX_SPAR_ID_LENGTH} are allowed",
+        )
+    return spar_id
 
 
 def format_fa(settings, kind, values):
     """Render the FA string; ``values`` must already be normalised."""
     attr, template = settings.fa_template(kind, values)
-    return render(template, values, FA_PLACEHOLDERS, setting_key(attr))
+    fa = render(template, values, FA_PLACEHOLDERS, setting_key(attr))
+    # Every part has its own limit, so only a long format gets here.
+    if len(fa) > MAX_FA_LENGTH:
+        raise FaValidationError(
+            setting_key(attr),
+            f"makes a financial address of {len(fa)} characters; at most "
+            f"{MAX_FA_LENGTH} are allowed",
+        )
+    return fa
 
 
 def mask_fa(settings, kind, values):
@@ -171,65 +298,90 @@ def check_settings(settings):
 
 
 def normalize_iban(value):
+    value = clean_text("iban", value)
+    check_length("iban", stdnum_iban.compact(value), MAX_LENGTHS["iban"])
     try:
         return stdnum_iban.validate(value)
     except StdnumValidationError as exc:
-        raise FaValidationError(
-            "iban", f"{value!r} is not a valid IBAN ({exc})"
-        ) from exc
+        raise _value_error("iban", value, "is not a valid IBAN", exc) from exc
 
 
 def normalize_bic(value):
+    value = clean_text("bic", value)
+    compact = stdnum_bic.compact(value)
+    if len(compact) not in BIC_LENGTHS:
+        raise FaValidationError(
+            "bic", f"is {len(compact)} characters long; a BIC has 8 or 11"
+        )
     try:
         return stdnum_bic.validate(value)
     except StdnumValidationError as exc:
-        raise FaValidationError("bic", f"{value!r} is not a valid BIC ({exc})") from exc
+        raise _value_error("bic", value, "is not a valid BIC", exc) from exc
 
 
 def normalize_account(value):
-    compact = re.sub(r"\s+", "", value)
+    value = clean_text("account", value)
+    compact = check_length("account", re.sub(r"\s+", "", value), MAX_LENGTHS["account"])
     if not _ACCOUNT_RE.match(compact):
-        raise FaValidationError(
-            "account", f"{value!r} may only contain letters, digits and '-'"
-        )
+        raise _value_error("account", value, "may only contain letters, digits and '-'")
     return compact
 
 
 def normalize_code(field, value):
-    code = value.strip()
+    code = check_length(field, clean_text(field, value), MAX_LENGTHS[field])
     if not _CODE_RE.match(code):
-        raise FaValidationError(
-            field, f"{value!r} may only contain letters, digits, '.', '_' and '-'"
+        raise _value_error(
+            field, code, "may only contain letters, digits, '.', '_' and '-'"
         )
     return code
 
 
+def normalize_holder_name(value):
+    """The account holder's name; not part of the FA string, but sent to
+    SPAR and shown to payment systems, so held to a payment's limits."""
+    name = clean_text("holder_name", value)
+    return check_length("holder_name", name, MAX_LENGTHS["holder_name"])
+
+
 def normalize_msisdn(value, region=None):
     """Return the E.164 form; national numbers are read in ``region``."""
+    value = clean_text("msisdn", value)
+    check_length("msisdn", value, MAX_LENGTHS["msisdn"])
     region = (region or "").upper() or None
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
         hint = "" if region else " (start it with + or configure a phone region)"
-        raise FaValidationError(
-            "msisdn", f"{value!r} is not a phone number{hint}"
-        ) from exc
+        raise _value_error("msisdn", value, f"is not a phone number{hint}") from exc
     if not phonenumbers.is_valid_number(number):
         where = f" for region {region}" if region else ""
+        raise _value_error("msisdn", value, f"is not a valid phone number{where}")
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    # phonenumbers accepts some national plans past E.164's limit.
+    digits = len(e164) - 1
+    if digits > MSISDN_MAX_DIGITS:
         raise FaValidationError(
-            "msisdn", f"{value!r} is not a valid phone number{where}"
+            "msisdn",
+            f"has {digits} digits with the country code; E.164 allows at most "
+            f"{MSISDN_MAX_DIGITS}",
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return e164
 
 
 def normalize_email(value):
-    try:
-        result = email_validator.validate_email(
-            value.strip(), check_deliverability=False
-        )
-    except email_validator.EmailNotValidError as exc:
+    value = check_length("email", clean_text("email", value), MAX_LENGTHS["email"])
+    local = value.rpartition("@")[0]
+    if len(local) > EMAIL_LOCAL_MAX_LENGTH:
         raise FaValidationError(
-            "email", f"{value!r} is not a valid e-mail address ({exc})"
+            "email",
+            f"has {len(local)} characters before the @; at most "
+            f"{EMAIL_LOCAL_MAX_LENGTH} are allowed",
+        )
+    try:
+        result = email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError as exc:
+        raise _value_error(
+            "email", value, "is not a valid e-mail address", exc
         ) from exc
     return result.normalized
 

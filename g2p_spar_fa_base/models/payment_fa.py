@@ -5,6 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import change
+from ..exceptions import FaInputError
 from ..lib import fa_format
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
@@ -22,8 +23,10 @@ PLACEHOLDER_FIELDS = {
 }
 # The values that make an FA what it is: two FAs equal on these are the same.
 FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
-# The FA strings are stored computations: what SPAR is sent and shown.
-IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, "fa_string", "fa_masked")
+# The FA strings are derived from the values once, at creation: SPAR gets
+# what was validated, whatever the formats say later.
+DERIVED_FIELDS = ("fa_string", "fa_masked")
+IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, *DERIVED_FIELDS)
 
 
 class G2pPaymentFa(models.Model):
@@ -83,21 +86,12 @@ class G2pPaymentFa(models.Model):
     )
     payment_email = fields.Char(string="Payment E-mail", groups=MANAGER)
     provider_code = fields.Char(string="Wallet Provider")
-    # Precomputed: written with the INSERT of a batch of FAs, not by an
-    # UPDATE per FA afterwards.
-    fa_string = fields.Char(
-        string="Financial Address",
-        compute="_compute_fa_strings",
-        store=True,
-        precompute=True,
-        groups=MANAGER,
-    )
-    fa_masked = fields.Char(
-        string="Financial Address (masked)",
-        compute="_compute_fa_strings",
-        store=True,
-        precompute=True,
-    )
+    # Set by create() from the validated values, never computed: a compute
+    # could be re-triggered (by a changed format, a new dependency) and
+    # rewrite what SPAR was sent, and a precomputed field takes any value
+    # a caller passes to create().
+    fa_string = fields.Char(string="Financial Address", readonly=True, groups=MANAGER)
+    fa_masked = fields.Char(string="Financial Address (masked)", readonly=True)
 
     def init(self):
         # Last line of defence behind the archive step of create().
@@ -117,33 +111,19 @@ class G2pPaymentFa(models.Model):
         return dataclasses.replace(settings, phone_region=region)
 
     @api.model
-    def _fa_error(self, exc):
-        """Turn a lib error into a ValidationError naming the field's label."""
-        fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
-        label = self._fields[fname].string if fname in self._fields else fname
-        return ValidationError(
-            _("%(field)s: %(problem)s", field=label, problem=exc.message)
+    def _fa_error(self, exc, label=None):
+        """Turn a lib error into a ValidationError naming the field's label.
+
+        The user sees the value they typed; logs and stored errors get the
+        ``redacted`` text (see :mod:`..exceptions`).
+        """
+        if label is None:
+            fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
+            label = self._fields[fname].string if fname in self._fields else fname
+        return FaInputError(
+            _("%(field)s: %(problem)s", field=label, problem=exc.message),
+            _("%(field)s: %(problem)s", field=label, problem=exc.redacted_message),
         )
-
-    def _fa_values(self):
-        self.ensure_one()
-        return {
-            placeholder: self[fname]
-            for placeholder, fname in PLACEHOLDER_FIELDS.items()
-        }
-
-    @api.depends(*PLACEHOLDER_FIELDS.values(), "kind")
-    def _compute_fa_strings(self):
-        settings = self._get_fa_settings()
-        for fa in self:
-            try:
-                values = fa._fa_values()
-                fa.fa_string = fa_format.format_fa(settings, fa.kind, values)
-                fa.fa_masked = fa_format.mask_fa(settings, fa.kind, values)
-            except fa_format.FaValidationError:
-                # Only reachable for unsaved drafts in a form; create() has
-                # already rejected such values for stored records.
-                fa.fa_string = fa.fa_masked = False
 
     @api.model
     def _prepare_fa_vals(self, vals, settings):
@@ -157,6 +137,16 @@ class G2pPaymentFa(models.Model):
                 _(
                     "Registrant: %(partner)s is not a registrant and cannot "
                     "hold a payment financial address.",
+                    partner=partner.display_name,
+                )
+            )
+        if not partner.active:
+            # SPAR holds nothing for an archived registrant; an FA would
+            # link them again.
+            raise ValidationError(
+                _(
+                    "Registrant: %(partner)s is archived and cannot hold a "
+                    "payment financial address.",
                     partner=partner.display_name,
                 )
             )
@@ -179,7 +169,12 @@ class G2pPaymentFa(models.Model):
         }
         try:
             cleaned = fa_format.validate_fa(kind, values, settings.phone_region)
-            fa_format.format_fa(settings, kind, cleaned)
+            if vals.get("holder_name"):
+                vals["holder_name"] = fa_format.normalize_holder_name(
+                    vals["holder_name"]
+                )
+            vals["fa_string"] = fa_format.format_fa(settings, kind, cleaned)
+            vals["fa_masked"] = fa_format.mask_fa(settings, kind, cleaned)
         except fa_format.FaValidationError as exc:
             raise self._fa_error(exc) from exc
         for placeholder, fname in PLACEHOLDER_FIELDS.items():
@@ -199,7 +194,7 @@ class G2pPaymentFa(models.Model):
         # One query for the registrants the checks read, not one per FA.
         self.env["res.partner"].browse(
             {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
-        ).fetch(["is_registrant"])
+        ).fetch(["is_registrant", "active"])
         prepared = [self._prepare_fa_vals(vals, settings) for vals in vals_list]
         created = [None] * len(prepared)
         for wave in self._waves_by_partner(prepared):

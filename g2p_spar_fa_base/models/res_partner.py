@@ -83,8 +83,37 @@ class ResPartner(models.Model):
             return [sequence.get_next_char(number) for number in numbers]
         return [sequence._next() for _i in range(count)]
 
+    def _clean_registrant_vals(self, vals):
+        """``vals`` with the registrant ID stripped, refusing control
+        characters in it and, for registrants, in the name.
+
+        Checked before anything is written: PostgreSQL refuses a NUL with a
+        bare ValueError, and a stray space would become part of a SPAR ID.
+        """
+        vals = dict(vals)
+        ref = vals.get("registrant_ref")
+        try:
+            if isinstance(ref, str):
+                vals["registrant_ref"] = fa_format.normalize_registrant_id(ref) or False
+            if isinstance(vals.get("name"), str) and (
+                vals.get("is_registrant") or self.sudo().filtered("is_registrant")
+            ):
+                fa_format.clean_text("name", vals["name"])
+        except fa_format.FaValidationError as exc:
+            fname = "name" if exc.field == "name" else "registrant_ref"
+            raise self._registrant_error(exc, fname) from exc
+        return vals
+
+    @api.model
+    def _registrant_error(self, exc, fname):
+        """A lib error about the registrant's ``fname``, under its label."""
+        return self.env["g2p.payment.fa"]._fa_error(
+            exc, label=self._fields[fname].string
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
+        vals_list = [self._clean_registrant_vals(vals) for vals in vals_list]
         missing = [
             vals
             for vals in vals_list
@@ -96,6 +125,7 @@ class ResPartner(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
+        vals = self._clean_registrant_vals(vals)
         res = super().write(vals)
         if vals.get("is_registrant") and not vals.get("registrant_ref"):
             todo = self.filtered(lambda p: not p.registrant_ref)
@@ -124,7 +154,15 @@ class ResPartner(models.Model):
                     settings, partner.registrant_ref
                 )
             except fa_format.FaValidationError as exc:
-                raise fa_model._fa_error(exc) from exc
+                raise partner._spar_id_error(exc) from exc
+
+    @api.model
+    def _spar_id_error(self, exc):
+        """Errors on ``{id}`` are about the registrant ID; the others name
+        the format setting."""
+        if exc.field == "id":
+            return self._registrant_error(exc, "registrant_ref")
+        return self.env["g2p.payment.fa"]._fa_error(exc)
 
     @api.depends("payment_fa_ids.active")
     def _compute_payment_fa_id(self):
@@ -187,7 +225,7 @@ class ResPartner(models.Model):
             try:
                 spar_id = fa_format.format_spar_id(settings, partner.registrant_ref)
             except fa_format.FaValidationError as exc:
-                raise self.env["g2p.payment.fa"]._fa_error(exc) from exc
+                raise partner._spar_id_error(exc) from exc
             other = seen.setdefault(spar_id, partner)
             if other != partner:
                 raise self._spar_id_clash_error(other, partner, spar_id)

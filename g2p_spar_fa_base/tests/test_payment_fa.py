@@ -165,6 +165,105 @@ class TestPaymentFa(PaymentFaCommon):
                 fa.write(vals)
         self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
 
+    def test_fa_strings_cannot_be_forged(self):
+        fa = self._create_bank_fa(self.registrant)
+        for fname in ("fa_string", "fa_masked"):
+            with (
+                self.subTest(field=fname),
+                self.assertRaisesRegex(UserError, "Record a new financial address"),
+            ):
+                fa.write({fname: "account_no:666@EVILDEFF"})
+        forged = self._create_bank_fa(
+            self._create_registrant("Otieno"),
+            fa_string="account_no:666@EVILDEFF",
+            fa_masked="account_no:****0666@EVILDEFF",
+        )
+        self.assertEqual(forged.fa_string, "account_no:1234567@COBADEFFXXX")
+        self.assertEqual(forged.fa_masked, "account_no:****4567@COBADEFFXXX")
+        self.env.invalidate_all()
+        self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
+
+    def test_fa_strings_keep_what_was_recorded_when_the_format_changes(self):
+        fa = self._create_bank_fa(self.registrant)
+        self.env["res.config.settings"].create(
+            {"g2p_spar_fa_fa_format_bank": "acc:{account}.{bic}"}
+        ).execute()
+        self.env.invalidate_all()
+        self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
+        self.assertEqual(fa.fa_masked, "account_no:****4567@COBADEFFXXX")
+        new = self._create_bank_fa(self._create_registrant("Otieno"))
+        self.assertEqual(new.fa_string, "acc:1234567.COBADEFFXXX")
+
+    def test_archived_registrant_cannot_hold_an_fa(self):
+        self.registrant.action_archive()
+        with self.assertRaisesRegex(
+            ValidationError, "^Registrant: Wanjiru Kamau is archived"
+        ):
+            self._create_bank_fa(self.registrant)
+        self.assertFalse(self.registrant.payment_fa_ids)
+
+    def test_control_characters_in_fa_parts_name_the_field(self):
+        current = self._create_bank_fa(self.registrant)
+        cases = [
+            ("Account Number", {"kind": "bank", "account_number": "12\x0034"}),
+            (
+                "Account Holder",
+                {"kind": "bank", "account_number": "1", "holder_name": "Jane\x00"},
+            ),
+            ("IBAN", {"kind": "bank", "iban": "DE89\x00370400440532013000"}),
+            ("BIC", {"kind": "bank", "account_number": "1", "bic": "COBA\x00DEFF"}),
+            (
+                "Bank Code",
+                {"kind": "bank", "account_number": "1", "bank_code": "1\x00"},
+            ),
+            (
+                "Branch Code",
+                {"kind": "bank", "account_number": "1", "branch_code": "\x001"},
+            ),
+            (
+                "Payment Mobile Number",
+                {"kind": "mobile", "payment_msisdn": "+254712345678\x00"},
+            ),
+            (
+                "Wallet Provider",
+                {
+                    "kind": "mobile",
+                    "payment_msisdn": "+254712345678",
+                    "provider_code": "MP\x00",
+                },
+            ),
+            ("Payment E-mail", {"kind": "email", "payment_email": "a\x00@b.org"}),
+        ]
+        for label, vals in cases:
+            vals.setdefault("bank_id", self.bank.id)
+            with self.subTest(vals=vals):
+                with self.assertRaisesRegex(
+                    ValidationError,
+                    f"^{label}: contains the control character U\\+0000 \\(NUL\\)$",
+                ):
+                    self._create_fa(self.registrant, **vals)
+                self.assertEqual(self.registrant.payment_fa_id, current)
+        self.assertEqual(current.fa_string, "account_no:1234567@COBADEFFXXX")
+
+    def test_overlong_fa_parts_are_refused_and_current_fa_kept(self):
+        current = self._create_bank_fa(self.registrant)
+        cases = [
+            ("Account Number", 34, {"account_number": "1" * 10_000}),
+            ("Account Holder", 140, {"account_number": "1", "holder_name": "J" * 141}),
+            ("Bank Code", 35, {"account_number": "1", "bank_code": "1" * 36}),
+        ]
+        for label, limit, vals in cases:
+            with self.subTest(field=label):
+                with self.assertRaisesRegex(
+                    ValidationError, f"^{label}: is .* at most {limit} are allowed$"
+                ):
+                    self._create_fa(
+                        self.registrant, kind="bank", bank_id=self.bank.id, **vals
+                    )
+                self.assertEqual(self.registrant.payment_fa_id, current)
+        fa = self._create_bank_fa(self.registrant, holder_name=" Jane Doe ")
+        self.assertEqual(fa.holder_name, "Jane Doe")
+
     def test_remove_archives_and_keeps_history(self):
         fa = self._create_bank_fa(self.registrant)
         self.registrant.action_remove_payment_fa()

@@ -81,3 +81,47 @@ class TestSparId(PaymentFaCommon):
         self.env["ir.config_parameter"].set_param("g2p_spar_fa.id_format", "{id_type}")
         with self.assertRaisesRegex(ValidationError, "share the SPAR ID REGISTRY_ID"):
             self.env["res.partner"]._recompute_spar_ids()
+
+    def test_registrant_id_is_stripped_before_it_becomes_a_spar_id(self):
+        anna = self._create_registrant("Anna Becker", registrant_ref=" R1\n")
+        self.assertEqual(anna.registrant_ref, "R1")
+        self.assertEqual(anna.spar_id, "token:R1@REGISTRY_ID")
+        with self.assertRaisesRegex(ValidationError, "Anna Becker.*Jonas Weber.*R1"):
+            self._create_registrant("Jonas Weber", registrant_ref="R1 ")
+        jonas = self._create_registrant("Jonas Weber", registrant_ref="R2")
+        with self.assertRaisesRegex(ValidationError, "Anna Becker.*Jonas Weber"):
+            jonas.registrant_ref = " R1"
+        jonas.registrant_ref = "\tR3 "
+        self.assertEqual(jonas.spar_id, "token:R3@REGISTRY_ID")
+        blank = self._create_registrant("Blank", registrant_ref="   ")
+        self.assertRegex(blank.registrant_ref, r"^REG\d{7}$")
+
+    def test_control_characters_in_registrant_id_and_name_are_refused(self):
+        registrant = self._create_registrant("Anna Becker", registrant_ref="R1")
+        cases = [
+            ("Registrant ID", {"registrant_ref": "R\x001"}),
+            ("Registrant ID", {"registrant_ref": "R\x1b1"}),
+            ("Name", {"name": "Anna\x00Becker"}),
+            ("Name", {"name": "Anna\x07"}),
+            ("Name", {"name": "Anna\udc00"}),
+        ]
+        pattern = "^{}: contains the (control character|unpaired surrogate) U\\+"
+        for label, vals in cases:
+            with self.subTest(vals=vals):
+                with self.assertRaisesRegex(ValidationError, pattern.format(label)):
+                    self._create_registrant(**{"name": "Jonas Weber", **vals})
+                with self.assertRaisesRegex(ValidationError, pattern.format(label)):
+                    registrant.write(vals)
+        self.assertEqual(registrant.name, "Anna Becker")
+        self.assertEqual(registrant.spar_id, "token:R1@REGISTRY_ID")
+        contact = self.env["res.partner"].create({"name": "Tab\tSeparated Ltd"})
+        self.assertEqual(contact.name, "Tab\tSeparated Ltd")
+
+    def test_registrant_id_making_an_overlong_spar_id_is_refused(self):
+        registrant = self._create_registrant(registrant_ref="R" * 237)
+        self.assertEqual(len(registrant.spar_id), 255)
+        with self.assertRaisesRegex(
+            ValidationError,
+            "^Registrant ID: makes a SPAR ID of 256 characters; at most 255",
+        ):
+            self._create_registrant(registrant_ref="R" * 238)
