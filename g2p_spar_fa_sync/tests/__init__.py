@@ -4,4 +4,5 @@ from . import (
     test_outbox,
     test_read_back,
     test_reconciliation,
+    test_secrets,
 )
