@@ -135,8 +135,8 @@ class G2pSparConnector(models.AbstractModel):
     @api.model
     def _store_private_key(self, pem):
         """Keep an uploaded key, sealed: the database (and so every backup)
-        holds ciphertext only, and only superuser code reads the parameter
-        (a record rule hides it from everyone else, administrators too)."""
+        holds ciphertext only. A record rule keeps the parameter out of
+        *System Parameters*; only the connector opens it."""
         sealed = self.env["g2p.secret.box"]._seal(pem)
         self.env["ir.config_parameter"].sudo().set_param(KEY_PARAM, sealed)
 
