@@ -1,4 +1,4 @@
 # Odoo only accepts models declared under odoo.addons; imported as a plain
 # package (pytest of lib/, see setup.py) the addon exposes lib/ alone.
 if __name__.startswith("odoo.addons."):
-    from . import models  # noqa: F401
+    from . import models, wizards  # noqa: F401

@@ -1,5 +1,5 @@
 # Odoo only accepts models declared under odoo.addons; imported as a plain
 # package (pytest of lib/, see setup.py) the addon exposes lib/ alone.
 if __name__.startswith("odoo.addons."):
-    from . import models
+    from . import models, wizards
     from .hooks import post_init_hook

@@ -13,6 +13,7 @@
         "security/security.xml",
         "data/queue_job_data.xml",
         "data/ir_cron_data.xml",
+        "data/spar_drift_actions.xml",
     ],
     "post_init_hook": "post_init_hook",
     "installable": True,

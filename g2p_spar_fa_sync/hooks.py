@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+from odoo.addons.g2p_spar_fa_base import change
+
 BATCH = 1000
 
 
@@ -9,6 +11,7 @@ def post_init_hook(env):
     only at their next change, i.e. be unpayable until then.
     """
     partners = env["g2p.payment.fa"].search([]).partner_id
-    outbox = env["g2p.spar.outbox"].with_context(g2p_fa_channel="code")
-    for start in range(0, len(partners), BATCH):
-        outbox._record_upserts(partners[start : start + BATCH])
+    outbox = env["g2p.spar.outbox"]
+    with change.recording(env, change.ChangeContext(change.CODE)):
+        for start in range(0, len(partners), BATCH):
+            outbox._record_upserts(partners[start : start + BATCH])

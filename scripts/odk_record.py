@@ -12,11 +12,12 @@ It creates a fresh project, publishes the test form
 every payment kind, an invalid IBAN, a missing payment kind, one that is then
 deleted), and records, through the importer's own client, everything the
 importer asks: login (right and wrong password), the ordered feed paged by
-two, one instance, Central's refusals. Then it edits a submission (a new
-payment number), changes a review state and adds a submission, and records
-the incremental poll that follows. Request/response pairs are written to
-``g2p_odk_importer_fa/tests/fixtures/central_*.json``; the password and the
-session token are replaced by placeholders.
+two, one instance, Central's refusals. Then it edits submissions (a new
+payment number; the e-mail wallet's address removed; the payment kind set to
+``none``), changes a review state and adds a submission, and records the
+incremental poll that follows and one edited instance. Request/response pairs
+are written to ``g2p_odk_importer_fa/tests/fixtures/central_*.json``; the
+password and the session token are replaced by placeholders.
 """
 
 import argparse
@@ -272,16 +273,24 @@ def main():
 
     # -- changes in Central ---------------------------------------------
     time.sleep(1.1)
-    first_name, last, phone, payment = SUBMISSIONS["mobile"]
-    edited = {**payment, "payment_msisdn": EDITED_MSISDN}
-    call(
-        "PUT",
-        f"{subs}/{ids['mobile']}",
-        data=submission_xml(
-            f"uuid:{uuid.uuid4()}", first_name, last, phone, edited, ids["mobile"]
-        ).encode(),
-        headers={"Content-Type": "application/xml"},
-    )
+
+    def edit(key, payment):
+        """Edit a submission in Central: a new instanceID deprecating it."""
+        first_name, last, phone, _payment = SUBMISSIONS[key]
+        call(
+            "PUT",
+            f"{subs}/{ids[key]}",
+            data=submission_xml(
+                f"uuid:{uuid.uuid4()}", first_name, last, phone, payment, ids[key]
+            ).encode(),
+            headers={"Content-Type": "application/xml"},
+        )
+
+    edit("mobile", {**SUBMISSIONS["mobile"][3], "payment_msisdn": EDITED_MSISDN})
+    # The e-mail wallet's address removed (the provider stays), and the
+    # payment kind set to none: both leave the registrant without an FA.
+    edit("email", {"fa_kind": "email", "wallet_provider": "PAYMAIL"})
+    edit("iban", {"fa_kind": "none"})
     call("PATCH", f"{subs}/{ids['bank']}", json={"reviewState": "approved"})
     ids["new"] = f"uuid:{uuid.uuid4()}"
     call(
@@ -294,6 +303,8 @@ def main():
     # -- phase "after_edit": the next poll ------------------------------
     session.phase = "after_edit"
     second = record_feed(watermark1, "feed")
+    session.name = "single_iban_no_fa"
+    client.submission(pid, FORM_ID, ids["iban"])
     watermark2 = odk_client.latest_timestamp(second, watermark1)
     record_feed(watermark2, "rerun")
 

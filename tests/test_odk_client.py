@@ -116,7 +116,9 @@ def test_incremental_poll_after_an_edit(replay, fixtures):
         for s in p.submissions
     ]
     ids = fixtures["instance_ids"]
-    assert {s["__id"] for s in subs} == {ids["bank"], ids["mobile"], ids["new"]}
+    assert {s["__id"] for s in subs} == {
+        ids[k] for k in ("bank", "mobile", "iban", "email", "new")
+    }
     edited = next(s for s in subs if s["__id"] == ids["mobile"])
     assert edited["__system"]["edits"] == 1
     assert edited["payment"]["payment_msisdn"] == fixtures["edited_msisdn"]

@@ -1,21 +1,33 @@
 """Field mapping of ODK submissions to registrant and payment FA values."""
 
+from datetime import timedelta
+
 import pytest
 
-from g2p_odk_importer_fa.lib import odk_replay, submission_mapping
+from g2p_odk_importer_fa.lib import odk_replay, retry_policy, submission_mapping
 
 M = submission_mapping
 
 
-@pytest.fixture(scope="module")
-def feed():
-    fixtures = odk_replay.load_fixtures("central_initial.json")
-    subs = odk_replay.recorded_feed(fixtures)
+def _feed(phase):
+    fixtures = odk_replay.load_fixtures()
+    subs = odk_replay.recorded_feed(fixtures, phase)
     return {
         key: next(s for s in subs if s["__id"] == iid)
         for key, iid in fixtures["instance_ids"].items()
         if any(s["__id"] == iid for s in subs)
     }
+
+
+@pytest.fixture(scope="module")
+def feed():
+    return _feed("initial")
+
+
+@pytest.fixture(scope="module")
+def edited():
+    """Submissions as Central sent them after they were edited there."""
+    return _feed("after_edit")
 
 
 def test_mobile_submission(feed):
@@ -48,9 +60,64 @@ def test_invalid_values_are_left_to_the_fa_model(feed):
 
 
 def test_missing_kind_is_refused(feed):
+    # A payment number without a kind: the FA cannot be told, nor dropped.
     with pytest.raises(M.MappingError) as err:
         M.map_submission(feed["missing_kind"], M.DEFAULT_MAPPING)
     assert err.value.target == "fa_kind"
+    assert "payment kind is missing (the submission gives payment_msisdn)" in str(
+        err.value
+    )
+
+
+def test_edit_that_removed_the_payment_address_gives_no_fa(feed, edited):
+    # Central: the e-mail wallet's address was removed, its provider kept.
+    assert M.map_submission(feed["email"], M.DEFAULT_MAPPING).fa
+    mapped = M.map_submission(edited["email"], M.DEFAULT_MAPPING)
+    assert mapped.fa is None
+    assert mapped.registrant == {"name": "Dalia Haddad", "phone": "+254700000104"}
+
+
+def test_edit_that_set_the_kind_to_none_gives_no_fa(edited):
+    assert edited["iban"]["payment"]["fa_kind"] == "none"
+    mapped = M.map_submission(edited["iban"], M.DEFAULT_MAPPING)
+    assert mapped.fa is None
+    assert mapped.bank is None
+    assert mapped.registrant["name"] == "Chen Wei"
+
+
+def test_blank_payment_section_gives_no_fa(feed):
+    sub = {**feed["bank"], "payment": dict.fromkeys(feed["bank"]["payment"])}
+    assert M.map_submission(sub, M.DEFAULT_MAPPING).fa is None
+
+
+def test_mapped_field_absent_from_the_submission_is_a_mapping_error(feed):
+    # A typo in the mapping must fail loudly, never read as "no payment
+    # number" (which would remove every registrant's FA).
+    mapping = {**M.DEFAULT_MAPPING, "payment_msisdn": "payment/msisdn"}
+    with pytest.raises(M.MappingError) as err:
+        M.map_submission(feed["mobile"], mapping)
+    assert err.value.target == "payment_msisdn"
+    assert "no field 'payment/msisdn'" in str(err.value)
+
+
+def test_redact_masks_the_payment_destinations(feed):
+    text = "IBAN: 'DE00123456789012345678' is not a valid IBAN; Emeka Obi"
+    redacted = M.redact(text, feed["bad_iban"], M.DEFAULT_MAPPING)
+    assert redacted == "IBAN: 'DE******************78' is not a valid IBAN; Emeka Obi"
+    number = "Payment Mobile Number: '0712345678' is not a phone number"
+    assert "0712345678" not in M.redact(number, feed["mobile"], M.DEFAULT_MAPPING)
+
+
+def test_retry_delay_doubles_from_the_poll_interval_up_to_a_day():
+    delays = [retry_policy.retry_delay(n, 60) for n in (1, 2, 3, 5, 40)]
+    assert delays == [
+        timedelta(hours=1),
+        timedelta(hours=2),
+        timedelta(hours=4),
+        timedelta(hours=16),
+        timedelta(days=1),
+    ]
+    assert retry_policy.retry_delay(1, 0) == timedelta(minutes=1)
 
 
 def test_unknown_kind_and_missing_name():

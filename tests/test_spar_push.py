@@ -2,18 +2,27 @@
 
 Per-item transient codes, link/update conflicts that never settle and a
 resolve that fails come from a scripted client; every path the real mapper
-can produce is tested against it in the Odoo suite.
+can produce is tested against it in the Odoo suite, and an item the real
+mapper chokes on here too.
 """
+
+import secrets
+import string
+import uuid
 
 import pytest
 
 from g2p_spar_fa_sync.lib import spar_protocol as sp
 from g2p_spar_fa_sync.lib.spar_push import (
     MAX_ROUNDS,
+    PROBE_ID,
+    SERVER_ERROR_ATTEMPTS,
     SIGNATURE_ATTEMPTS,
     PushItem,
+    ReadBack,
     push_batch,
     read_back,
+    resolve_fas,
 )
 
 
@@ -48,7 +57,7 @@ class ScriptedClient:
     def unlink(self, items):
         return self._answer("unlink", items)
 
-    def resolve(self, ids):
+    def resolve(self, ids, scope="details"):
         self.calls.append(("resolve", list(ids)))
         if self.resolve_error:
             raise self.resolve_error
@@ -68,9 +77,16 @@ class ScriptedClient:
         return sp.SparResult("resolve", "m2", "t2", outcomes)
 
 
-def item(ref, operation="link", fa="phone:+254712345678", rejections=0):
+def item(
+    ref, operation="link", fa="phone:+254712345678", rejections=0, server_errors=0
+):
     return PushItem(
-        ref, operation, f"token:{ref}@REG", fa, signature_rejections=rejections
+        ref,
+        operation,
+        f"token:{ref}@REG",
+        fa,
+        signature_rejections=rejections,
+        server_errors=server_errors,
     )
 
 
@@ -175,3 +191,130 @@ def test_read_back_raises_when_spar_cannot_resolve():
     )
     with pytest.raises(sp.SparTransientError):
         read_back(client, {"1": ("token:a@REG", "phone:+254712345678")})
+
+
+class ChokingClient(ScriptedClient):
+    """Fails as a whole any request naming one of ``poisoned`` (reference
+    ids) with ``error``; links everything else."""
+
+    def __init__(self, poisoned, error, resolve_error=None):
+        super().__init__(
+            {"link": kind(sp.OutcomeKind.DONE)}, resolve_error=resolve_error
+        )
+        self.poisoned = set(poisoned)
+        self.error = error
+
+    def link(self, items):
+        if self.poisoned & {i.reference_id for i in items}:
+            self.calls.append(("link", [i.id for i in items]))
+            raise self.error
+        return super().link(items)
+
+
+def http_error(status):
+    error_class = sp.SparTransientError if status >= 500 else sp.SparPermanentError
+    return error_class(
+        f"SPAR link failed with HTTP {status}",
+        action="link",
+        http_status=status,
+        error_codes="G2P-REQ-100" if status >= 500 else "G2P-REQ-102",
+    )
+
+
+@pytest.mark.parametrize("status", [500, 400])
+def test_a_request_failed_for_one_item_is_split_until_it_is_alone(status):
+    items = [item(str(n)) for n in range(8)]
+    client = ChokingClient({"5"}, http_error(status))
+    results = push_batch(client, items)
+    done = {ref for ref, r in results.items() if r.outcome == "done"}
+    assert done == {"0", "1", "2", "3", "4", "6", "7"}
+    assert results["5"].outcome == ("retry" if status == 500 else "failed")
+    # Halving: 8, then 4 + 4, 2 + 2, 1 + 1 (plus one probe for a 5xx).
+    links = [ids for action, ids in client.calls if action == "link"]
+    assert [len(ids) for ids in links] == [8, 4, 4, 2, 1, 1, 2]
+    assert links[5] == ["token:5@REG"]
+    assert len(client.calls) - len(links) == (1 if status == 500 else 0)
+
+
+def test_an_item_failing_alone_with_5xx_counts_then_fails_at_the_cap():
+    client = ChokingClient({"a"}, http_error(500))
+    first = push_batch(client, [item("a")])["a"]
+    assert (first.outcome, first.server_errors) == ("retry", 1)
+    assert "HTTP 500 (G2P-REQ-100)" in first.error
+    last = push_batch(client, [item("a", server_errors=SERVER_ERROR_ATTEMPTS - 1)])
+    assert last["a"].outcome == "failed"
+    assert last["a"].server_errors == SERVER_ERROR_ATTEMPTS
+    assert f"{SERVER_ERROR_ATTEMPTS} times in a row" in last["a"].error
+
+
+def test_an_answer_for_the_item_clears_its_5xx_streak():
+    client = ScriptedClient({"link": kind(sp.OutcomeKind.DONE)})
+    result = push_batch(client, [item("a", server_errors=3)])["a"]
+    assert (result.outcome, result.server_errors) == ("done", 0)
+
+
+def test_spar_failing_every_request_with_5xx_is_an_outage_not_a_bad_item():
+    """E.g. SPAR's key manager unreachable: no split, nothing counted."""
+    error = http_error(500)
+    client = ChokingClient({"a", "b"}, error, resolve_error=error)
+    results = push_batch(
+        client, [item("a", server_errors=SERVER_ERROR_ATTEMPTS - 1), item("b")]
+    )
+    assert client.calls == [
+        ("link", ["token:a@REG", "token:b@REG"]),
+        ("resolve", [PROBE_ID]),
+    ]
+    assert {ref: (r.outcome, r.server_errors) for ref, r in results.items()} == {
+        "a": ("retry", SERVER_ERROR_ATTEMPTS - 1),
+        "b": ("retry", 0),
+    }
+
+
+def test_spar_unreachable_is_not_split():
+    error = sp.SparTransientError("connection refused", action="link")
+    client = ChokingClient({"a"}, error)
+    results = push_batch(client, [item("a"), item("b")])
+    assert len(client.calls) == 1
+    assert {r.outcome for r in results.values()} == {"retry"}
+
+
+def _random_text(length):
+    # Random, so that PostgreSQL cannot compress it into an index entry.
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def test_the_real_mapper_choking_on_one_item_fails_it_alone(spar_stack):
+    """An FA too long for SPAR's index makes the mapper answer HTTP 500 to
+    the whole link; the other items of the batch get through anyway."""
+    signer = sp.RequestSigner.from_file(spar_stack["private_key_file"])
+    tag = uuid.uuid4().hex[:12]
+    poison_fa = f"account:{_random_text(6000)}@BR.BANK.bank_acc"
+    items = [
+        PushItem(str(n), "link", f"token:{tag}{n}@TEST_ID", f"phone:+2547000{n:05d}")
+        for n in range(5)
+    ]
+    bad_id = f"token:{tag}bad@TEST_ID"
+    items.insert(2, PushItem("bad", "link", bad_id, poison_fa))
+    with sp.SparClient(
+        spar_stack["url"],
+        signer,
+        spar_stack["sender_id"],
+        spar_stack["receiver_id"],
+        timeout=(5, 60),
+    ) as client:
+        results = push_batch(client, items)
+        expected = {i.reference_id: (i.spar_id, i.fa) for i in items}
+        del expected["bad"]
+        verdicts = read_back(client, expected)
+        assert set(verdicts.values()) == {ReadBack("verified")}
+        assert resolve_fas(client, [bad_id]) == {bad_id: None}
+        again = PushItem(
+            "bad", "link", bad_id, poison_fa, server_errors=SERVER_ERROR_ATTEMPTS - 1
+        )
+        last = push_batch(client, [again])["bad"]
+    assert {r.outcome for ref, r in results.items() if ref != "bad"} == {"done"}
+    assert (results["bad"].outcome, results["bad"].server_errors) == ("retry", 1)
+    assert last.outcome == "failed"
+    assert "HTTP 500 (G2P-REQ-100)" in last.error
+    assert poison_fa[20:40] not in last.error

@@ -4,7 +4,14 @@ The mapping is a dict ``target -> form field path``; a path names a field
 inside groups with ``/`` (``payment/iban``), as in the XLSForm. Validation
 of FA values is deliberately not done here: the FA model validates every
 channel the same way. This module only refuses what cannot become a
-registrant at all (no name, no payment kind, an unknown kind).
+registrant at all (no name, an unknown kind, a payment detail without a
+kind, a mapped field the form does not have).
+
+A submission without a payment destination (the kind ``none``, or a kind
+whose number, account or address is empty) maps to *no FA*: an enumerator
+who removes the payment number in an edit means the registrant is no longer
+paid there, so the importer removes the current FA rather than refusing the
+edit and keeping a destination the registrant gave up.
 """
 
 from dataclasses import dataclass, field
@@ -43,6 +50,18 @@ DEFAULT_MAPPING = {
     "payment_email": "payment/payment_email",
 }
 
+# FA targets whose values are personal payment destinations: never shown in
+# clear in an error.
+SECRET_TARGETS = ("account_number", "iban", "payment_msisdn", "payment_email")
+# Per kind, the targets of which one must be given for an FA to exist.
+DESTINATION_TARGETS = {
+    "bank": ("account_number", "iban"),
+    "mobile": ("payment_msisdn",),
+    "email": ("payment_email",),
+}
+# Kind values that say the registrant has no payment FA (for now).
+NO_FA_KINDS = ("none", "no_fa", "no_payment")
+
 # Choice values forms commonly use for the payment kind.
 KIND_ALIASES = {
     "bank": "bank",
@@ -68,11 +87,13 @@ class MappingError(ValueError):
 
 @dataclass
 class MappedSubmission:
+    """A submission's values; ``fa`` is None when it gives no payment FA."""
+
     instance_id: str
     submission_date: str | None
     updated_at: str | None
     registrant: dict = field(default_factory=dict)
-    fa: dict = field(default_factory=dict)
+    fa: dict | None = field(default_factory=dict)
     bank: str | None = None
 
     @property
@@ -97,13 +118,18 @@ def check_mapping(mapping):
         raise MappingError("name", "map name, first_name or last_name")
 
 
+# get_path's answer for a field the submission does not have at all.
+MISSING = object()
+
+
 def get_path(data, path):
-    """The value at ``group/field`` in a submission, or None."""
+    """The value at ``group/field`` in a submission (None when empty), or
+    :data:`MISSING` when the submission has no such field."""
     node = data
     for part in path.strip("/").split("/"):
-        if not isinstance(node, dict):
-            return None
-        node = node.get(part)
+        if not isinstance(node, dict) or part not in node:
+            return MISSING
+        node = node[part]
     return node
 
 
@@ -115,13 +141,61 @@ def _text(value):
     return str(value).strip()
 
 
+def mask(value):
+    """``value`` with all but its first and last two characters hidden."""
+    if len(value) <= 4:
+        return "*" * len(value)
+    return value[:2] + "*" * (len(value) - 4) + value[-2:]
+
+
+def redact(text, data, mapping):
+    """``text`` with the submission's payment destinations masked.
+
+    Error messages (the FA model's included) may quote the rejected value;
+    whatever they quote of ``data`` is masked before the text is stored.
+    """
+    for target in SECRET_TARGETS:
+        value = get_path(data, mapping[target]) if target in mapping else MISSING
+        value = "" if value is MISSING else _text(value)
+        # Shorter ones are no destination; masking them would mangle the text.
+        if len(value) >= 4:
+            text = text.replace(value, mask(value))
+    return text
+
+
+def _values(data, mapping):
+    """The text of every mapped field; a field the form does not have is a
+    mapping error, never an empty value (which could remove an FA)."""
+    values = {}
+    for target, path in mapping.items():
+        value = get_path(data, path)
+        if value is MISSING:
+            raise MappingError(
+                target,
+                f"the submission has no field {path!r}; check the field mapping",
+            )
+        values[target] = _text(value)
+    return values
+
+
+def _fa_values(values, kind):
+    """The FA's values, or None when the submission names no destination."""
+    if kind is None or not any(values.get(t) for t in DESTINATION_TARGETS[kind]):
+        return None
+    fa = {"kind": kind}
+    for target, fname in FA_TARGETS.items():
+        if target not in ("fa_kind", "bank") and values.get(target):
+            fa[fname] = values[target]
+    return fa
+
+
 def map_submission(data, mapping):
     """Apply ``mapping`` to one submission; raise :class:`MappingError`."""
     instance_id = data.get("__id")
     if not instance_id:
         raise MappingError("__id", "the submission has no instanceID")
     system = data.get("__system") or {}
-    values = {target: _text(get_path(data, path)) for target, path in mapping.items()}
+    values = _values(data, mapping)
     result = MappedSubmission(
         instance_id=instance_id,
         submission_date=system.get("submissionDate"),
@@ -137,21 +211,23 @@ def map_submission(data, mapping):
         if target in mapping:
             result.registrant[target] = values.get(target) or False
     raw_kind = values.get("fa_kind", "")
-    if not raw_kind:
-        raise MappingError("fa_kind", "the payment kind is missing")
     kind = KIND_ALIASES.get(raw_kind.lower())
-    if not kind:
+    if not raw_kind:
+        details = [t for t in FA_TARGETS if t != "fa_kind" and values.get(t)]
+        if details:
+            raise MappingError(
+                "fa_kind",
+                f"the payment kind is missing (the submission gives "
+                f"{', '.join(details)})",
+            )
+    elif not kind and raw_kind.lower() not in NO_FA_KINDS:
         raise MappingError(
             "fa_kind",
             f"unknown payment kind {raw_kind!r}; "
-            f"expected one of {', '.join(sorted(KIND_ALIASES))}",
+            f"expected one of {', '.join(sorted((*KIND_ALIASES, *NO_FA_KINDS)))}",
         )
-    result.fa["kind"] = kind
-    for target, fname in FA_TARGETS.items():
-        if target in ("fa_kind", "bank") or not values.get(target):
-            continue
-        result.fa[fname] = values[target]
-    result.bank = values.get("bank") or None
+    result.fa = _fa_values(values, kind)
+    result.bank = (result.fa is not None and values.get("bank")) or None
     return result
 
 

@@ -8,7 +8,7 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, split_every
 from odoo.tools.sql import column_exists
 
 from ..lib import odk_client, submission_mapping
@@ -28,6 +28,11 @@ class G2pOdkImportConfig(models.Model):
     only moves when a pass went through every page, so a pass cut short
     (Central unreachable, worker killed) is simply done again; the import
     records make that harmless.
+
+    The watermark moves past a submission that failed; its import record
+    keeps it instead. Each pass also retries the failed submissions that are
+    due (see ``lib/retry_policy.py``) from their stored data with the current
+    configuration, and a change of the field mapping makes them all due.
     """
 
     _name = "g2p.odk.import.config"
@@ -147,6 +152,15 @@ class G2pOdkImportConfig(models.Model):
             except submission_mapping.MappingError as exc:
                 raise ValidationError(_("Field mapping: %s", exc)) from exc
 
+    def write(self, vals):
+        res = super().write(vals)
+        if "field_mapping" in vals:
+            # A corrected mapping may import what failed: at the next pass.
+            self.env["g2p.odk.import.record"].sudo().search(
+                [("config_id", "in", self.ids), ("state", "=", "failed")]
+            ).write({"retry_at": fields.Datetime.now()})
+        return res
+
     def _mapping(self):
         self.ensure_one()
         try:
@@ -206,6 +220,7 @@ class G2pOdkImportConfig(models.Model):
         stats = Counter()
         latest = self.watermark
         counts = []
+        error = None
         try:
             for page in client.iter_pages(
                 self.project_id, self.form_id, self._since(), self.page_size
@@ -215,15 +230,20 @@ class G2pOdkImportConfig(models.Model):
                 stats.update(records._import_page(self, page.submissions, mapping))
                 latest = odk_client.latest_timestamp(page.submissions, latest)
         except odk_client.OdkError as exc:
-            self._record_run(stats, str(exc))
+            error = exc
+        # After the feed, so that a newer version from Central goes first;
+        # from stored data, so Central being down does not hold them back.
+        stats.update(self._retry_due())
+        if error:
+            self._record_run(stats, str(error))
             if raise_errors:
                 raise UserError(
                     _(
                         "ODK import %(name)s stopped: %(error)s",
                         name=self.name,
-                        error=exc,
+                        error=error,
                     )
-                ) from exc
+                ) from error
             return stats
         vals = {}
         # A count that dropped between pages means a row was deleted in
@@ -233,6 +253,26 @@ class G2pOdkImportConfig(models.Model):
         if counts == sorted(counts):
             vals["watermark"] = latest
         self._record_run(stats, False, **vals)
+        return stats
+
+    def _retry_due(self):
+        """Retry the failed submissions whose ``retry_at`` has come, a page
+        at a time; return their outcomes (``created on retry``...)."""
+        due = (
+            self.env["g2p.odk.import.record"]
+            .sudo()
+            .search(
+                [
+                    ("config_id", "=", self.id),
+                    ("state", "=", "failed"),
+                    ("retry_at", "<=", fields.Datetime.now()),
+                ],
+                order="retry_at, id",
+            )
+        )
+        stats = Counter()
+        for ids in split_every(self.page_size, due.ids):
+            stats.update(f"{o} on retry" for o in due.browse(ids)._retry())
         return stats
 
     def _record_run(self, stats, error, **vals):
@@ -302,6 +342,15 @@ class G2pOdkImportConfig(models.Model):
             "target": "new",
             "context": {"default_config_id": self.id},
         }
+
+    def action_retry_failed(self):
+        """Retry every failed submission now, due or not."""
+        records = self.env["g2p.odk.import.record"]
+        records._check_admin()
+        records.sudo().search(
+            [("config_id", "in", self.ids), ("state", "=", "failed")]
+        )._retry()
+        return True
 
     def action_view_failed(self):
         self.ensure_one()

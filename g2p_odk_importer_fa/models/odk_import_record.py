@@ -5,11 +5,12 @@ import logging
 import psycopg2
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
 
-from ..lib import odk_client, submission_mapping
+from ..lib import odk_client, retry_policy, submission_mapping
 
 _logger = logging.getLogger(__name__)
 
@@ -25,8 +26,10 @@ class G2pOdkImportRecord(models.Model):
     It makes imports idempotent: a submission whose version (``updatedAt``,
     else ``submissionDate``) was processed already is skipped, an edited one
     updates the registrant it created. A failed submission keeps its error
-    and raw data here, without holding back the others; an administrator
-    fixes the data (here or in Central) and retries.
+    (payment destinations masked) and raw data here, without holding back the
+    others; the import pass retries it from that data with the current
+    configuration when it is due (``retry_at``), and an administrator can
+    fix the data (here or in Central) and retry at once.
     """
 
     _name = "g2p.odk.import.record"
@@ -65,6 +68,14 @@ class G2pOdkImportRecord(models.Model):
     )
     attempts = fields.Integer(readonly=True, default=0)
     last_attempt_at = fields.Datetime(readonly=True)
+    retry_at = fields.Datetime(
+        string="Next automatic retry",
+        readonly=True,
+        index="btree_not_null",
+        help="A failed submission is imported again from its stored data "
+        "by the first import pass after this time, with the configuration "
+        "of that moment.",
+    )
 
     _sql_constraints = [
         (
@@ -74,10 +85,37 @@ class G2pOdkImportRecord(models.Model):
         )
     ]
 
+    @api.constrains("raw_data", "instance_id")
+    def _check_raw_data(self):
+        for record in self:
+            record._stored_submission()
+
+    def _stored_submission(self):
+        """The stored submission; a correction that broke it is refused."""
+        self.ensure_one()
+        try:
+            submission = json.loads(self.raw_data or "")
+        except ValueError as exc:
+            raise ValidationError(
+                _("Submission (JSON): not valid JSON (%s).", exc)
+            ) from exc
+        if not isinstance(submission, dict) or (submission.get("__id") or "") != (
+            self.instance_id or ""
+        ):
+            raise ValidationError(
+                _(
+                    "Submission (JSON): must be the submission's JSON object "
+                    "and keep its __id %s.",
+                    self.instance_id,
+                )
+            )
+        return submission
+
     # ------------------------------------------------------------------
     # importing
 
     @api.model
+    @change.on_channel(change.ODK)
     def _import_page(self, config, submissions, mapping, force=False):
         """Import a page of submissions together; return their outcomes.
 
@@ -89,11 +127,9 @@ class G2pOdkImportRecord(models.Model):
         one submission per savepoint, which isolates the culprit and records
         it as failed.
 
-        Every change is made with ``g2p_fa_channel="odk"``, which the outbox
-        rows written for it record as their channel.
+        Every change is recorded as made through the ODK channel.
         """
         records = self.with_context(
-            g2p_fa_channel="odk",
             # Bulk import: the import record is the registrant's audit trail,
             # not a chatter message per contact.
             tracking_disable=True,
@@ -172,7 +208,8 @@ class G2pOdkImportRecord(models.Model):
                     "ODK submission %s: unexpected error", submission.get("__id")
                 )
             vals = self._attempt_vals(config, submission)
-            self._save_all([(self, self._failure_vals(vals, exc))])
+            failure = self._failure_vals(config, vals, exc, submission, mapping)
+            self._save_all([(self, failure)])
             return "failed"
 
     @api.model
@@ -184,9 +221,10 @@ class G2pOdkImportRecord(models.Model):
         is recorded as failed without a savepoint of its own. The others are
         then written together: one create of the new registrants, one of the
         changed FAs (and so of their outbox rows), one of the new import
-        records. The caller holds the savepoint.
+        records, one archive of the FAs a submission no longer gives (and so
+        their unlink rows). The caller holds the savepoint.
         """
-        fa_model = self.env["g2p.payment.fa"].with_context(g2p_fa_channel="odk")
+        fa_model = self.env["g2p.payment.fa"]
         banks, saved, outcomes, planned = {}, [], [], []
         for record, submission in pairs:
             vals = record._attempt_vals(config, submission)
@@ -195,7 +233,8 @@ class G2pOdkImportRecord(models.Model):
                     submission, mapping, settings, banks
                 )
             except SUBMISSION_ERRORS as exc:
-                saved.append((record, self._failure_vals(vals, exc)))
+                failure = self._failure_vals(config, vals, exc, submission, mapping)
+                saved.append((record, failure))
                 outcomes.append("failed")
                 continue
             planned.append((len(saved), registrant_vals, fa_vals, prepared))
@@ -206,7 +245,7 @@ class G2pOdkImportRecord(models.Model):
                 [plan[1] for plan in planned if not saved[plan[0]][0].partner_id]
             )
         )
-        new_fas = []
+        new_fas, removed = [], fa_model
         for index, registrant_vals, fa_vals, prepared in planned:
             record, vals = saved[index]
             partner, current, changed = record.partner_id, None, False
@@ -222,17 +261,27 @@ class G2pOdkImportRecord(models.Model):
                     changed = True
             else:
                 partner = next(new_partners)
-            vals.update(state="done", error=False, partner_id=partner.id)
-            if current and self._same_fa(current, prepared):
+            vals.update(
+                state="done", error=False, retry_at=False, partner_id=partner.id
+            )
+            if fa_vals is None:
+                # The submission gives no payment destination (any more).
+                vals["payment_fa_id"] = False
+                if current:
+                    removed |= current
+                    changed = True
+            elif current and self._same_fa(current, prepared):
                 vals["payment_fa_id"] = current.id
             else:
                 new_fas.append((vals, dict(fa_vals, partner_id=partner.id)))
                 changed = True
-            if record:
+            # A submission that failed before it had a registrant is created.
+            if record.partner_id:
                 outcomes[index] = "updated" if changed else "unchanged"
         fas = fa_model.create([fa_vals for _vals, fa_vals in new_fas])
         for (vals, _fa_vals), fa in zip(new_fas, fas, strict=True):
             vals["payment_fa_id"] = fa.id
+        fa_model.browse(removed.ids).action_remove()
         self._save_all(saved)
         return outcomes
 
@@ -241,10 +290,14 @@ class G2pOdkImportRecord(models.Model):
         """Map a submission and check its FA, writing nothing.
 
         Return the registrant's values, the FA's values and the FA's values
-        as the FA model normalises them (to compare with the current FA).
+        as the FA model normalises them (to compare with the current FA);
+        both FA values are None when the submission gives no payment FA.
         ``banks`` caches the banks found by name or BIC.
         """
         mapped = submission_mapping.map_submission(submission, mapping)
+        registrant_vals = dict(mapped.registrant, is_registrant=True)
+        if mapped.fa is None:
+            return registrant_vals, None, None
         fa_vals = dict(mapped.fa)
         if mapped.bank:
             if mapped.bank not in banks:
@@ -254,7 +307,7 @@ class G2pOdkImportRecord(models.Model):
         prepared = fa_model._normalise_fa_vals(
             fa_model._add_missing_default_values(fa_vals), settings
         )
-        return dict(mapped.registrant, is_registrant=True), fa_vals, prepared
+        return registrant_vals, fa_vals, prepared
 
     @api.model
     def _same_fa(self, fa, prepared):
@@ -278,18 +331,26 @@ class G2pOdkImportRecord(models.Model):
         }
 
     @api.model
-    def _failure_vals(self, vals, exc):
-        """``vals`` recording ``exc`` as the outcome of this attempt."""
-        message = getattr(exc, "args", [None])[0] or str(exc)
+    def _failure_vals(self, config, vals, exc, submission, mapping):
+        """``vals`` recording ``exc`` as the outcome of this attempt, with
+        the submission's payment destinations masked in the error."""
+        message = getattr(exc, "redacted", None) or str(exc)
         if not isinstance(exc, SUBMISSION_ERRORS):
-            message = f"{type(exc).__name__}: {message}"
+            # A database error's DETAIL line quotes the row's values.
+            message = f"{type(exc).__name__}: {message.splitlines()[0]}"
         # The message may quote the rejected value: the log gets no details.
         _logger.warning(
             "ODK submission %s not imported (%s); see its import record",
             vals["instance_id"],
             type(exc).__name__,
         )
-        return dict(vals, state="failed", error=str(message))
+        delay = retry_policy.retry_delay(vals["attempts"], config.interval_minutes)
+        return dict(
+            vals,
+            state="failed",
+            error=submission_mapping.redact(message, submission, mapping),
+            retry_at=vals["last_attempt_at"] + delay,
+        )
 
     @api.model
     def _save_all(self, saved):
@@ -315,27 +376,59 @@ class G2pOdkImportRecord(models.Model):
     # ------------------------------------------------------------------
     # actions
 
-    def action_retry(self):
-        """Import the stored (possibly corrected) submissions again, as the
-        cron imports a page: together, per configuration."""
+    def _retry(self):
+        """Import the stored (possibly corrected) submissions again with the
+        current configuration, as the cron imports a page: together, per
+        configuration. Return the outcomes."""
+        outcomes = []
         for config, records in self.sudo().grouped("config_id").items():
+            config._lock()
             submissions = []
             for record in records:
                 try:
-                    submission = json.loads(record.raw_data or "")
-                except ValueError as exc:
-                    raise UserError(
-                        _("The submission data is not valid JSON: %s", exc)
-                    ) from exc
-                if submission.get("__id") != record.instance_id:
-                    raise UserError(_("The submission data must keep its __id."))
-                submissions.append(submission)
-            records._import_page(config, submissions, config._mapping(), force=True)
+                    submissions.append(record._stored_submission())
+                except ValidationError as exc:
+                    # Saved before corrections were checked: it stays failed
+                    # (and backs off) instead of stopping the whole pass.
+                    record._record_unusable_data(config, exc)
+                    outcomes.append("failed")
+            outcomes += records._import_page(
+                config, submissions, config._mapping(), force=True
+            )
+        return outcomes
+
+    def _record_unusable_data(self, config, exc):
+        """Count a retry that could not even read the stored submission as a
+        failed attempt, so that it backs off like any other."""
+        now = fields.Datetime.now()
+        attempts = self.attempts + 1
+        self.write(
+            {
+                "error": str(exc),
+                "attempts": attempts,
+                "last_attempt_at": now,
+                "retry_at": now
+                + retry_policy.retry_delay(attempts, config.interval_minutes),
+            }
+        )
+
+    def _check_admin(self):
+        """The buttons are for administrators; RPC must not go around them
+        (these methods import as superuser)."""
+        if not self.env.user.has_group(ADMIN):
+            raise AccessError(
+                _("Only administrators can import ODK submissions again.")
+            )
+
+    def action_retry(self):
+        self._check_admin()
+        self._retry()
         return True
 
     def action_refetch(self):
         """Fetch the submissions from Central again (fixed there) and import
         them: one login per configuration."""
+        self._check_admin()
         for config, records in self.sudo().grouped("config_id").items():
             config._import_instances(records.mapped("instance_id"))
         return True

@@ -2,9 +2,11 @@
 import copy
 import json
 import uuid
+from datetime import timedelta
 from unittest.mock import patch
 
-from odoo.exceptions import UserError, ValidationError
+from odoo import fields
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -135,8 +137,9 @@ class TestOdkImport(OdkReplayCommon):
         amina_rows = self.Outbox.search_count([("partner_id", "=", amina.id)])
         self.central_changes()
         stats = self.config._run_import()
-        # Edited (new FA), reviewed only (nothing to do), one new registrant.
-        self.assertEqual(stats, {"updated": 1, "unchanged": 1, "created": 1})
+        # Edited (new FA; two FAs removed), reviewed only (nothing to do), one
+        # new registrant.
+        self.assertEqual(stats, {"updated": 3, "unchanged": 1, "created": 1})
         self.assertEqual(self.registrant_of("mobile"), baraka)
         self.assertEqual(baraka.payment_fa_id.payment_msisdn, "+254799888777")
         self.assertFalse(old_fa.active)
@@ -154,6 +157,159 @@ class TestOdkImport(OdkReplayCommon):
             self.config.watermark, self.fixtures["watermarks"]["after_edit"]
         )
         self.assertEqual(self.config._run_import(), {})
+
+    def test_edit_removing_the_payment_destination_unlinks_it_in_spar(self):
+        self.config._run_import()
+        chen, dalia = self.registrant_of("iban"), self.registrant_of("email")
+        old_fas = chen.payment_fa_id | dalia.payment_fa_id
+        self.drain()
+        self.assertEqual(self.spar_fa(chen), chen.payment_fa_id.fa_string)
+        # In Central: Chen's payment kind set to none, Dalia's e-mail wallet
+        # address removed.
+        self.central_changes()
+        self.config._run_import()
+        for key, partner in (("iban", chen), ("email", dalia)):
+            record = self.record_of(key)
+            self.assertEqual(record.state, "done", record.error)
+            self.assertEqual(record.partner_id, partner)
+            self.assertFalse(record.payment_fa_id)
+            self.assertFalse(partner.payment_fa_id)
+            self.assertEqual(
+                self._rows(partner).mapped("operation"), ["link", "unlink"]
+            )
+            self.assertEqual(self._rows(partner)[-1].channel, "odk")
+        # Kept as history, not deleted.
+        self.assertEqual(
+            old_fas.with_context(active_test=False).mapped("active"), [False, False]
+        )
+        self.drain()
+        self.assertIsNone(self.spar_fa(chen))
+        self.assertIsNone(self.spar_fa(dalia))
+        # The watermark moved with them; nothing is left to retry.
+        self.assertEqual(self.config._run_import(), {})
+        self.assertEqual(self.config.failed_count, 2)  # the two bad ones only
+
+    def test_submission_without_payment_destination_creates_a_registrant(self):
+        self.central_changes()
+        (record,) = self.config._import_instance(self.ids["iban"])
+        self.assertEqual(record.state, "done")
+        self.assertEqual(record.partner_id.name, "Chen Wei")
+        self.assertFalse(record.partner_id.payment_fa_ids)
+        self.assertFalse(self.odk_rows())
+
+    def test_failed_import_errors_mask_the_payment_destination(self):
+        self.config._run_import()
+        error = self.record_of("bad_iban").error
+        self.assertIn("IBAN", error)
+        self.assertNotIn("DE00123456789012345678", error)
+        self.assertIn("DE******************78", error)
+
+    def test_wrong_mapping_fixed_imports_what_failed_at_the_next_pass(self):
+        mapping = self.config._mapping()
+        self.config.field_mapping = json.dumps(dict(mapping, fa_kind="payment/kind"))
+        self.assertEqual(self.config._run_import(), {"failed": 6})
+        self.assertEqual(self.config.watermark, self.fixtures["watermarks"]["initial"])
+        self.assertFalse(self.odk_rows())
+        # The administrator corrects the mapping: the next pass (cron or
+        # "Import now") imports the failed ones from their stored data.
+        self.config.field_mapping = json.dumps(mapping)
+        stats = self.config._run_import()
+        self.assertEqual(stats, {"created on retry": 4, "failed on retry": 2})
+        self.assertEqual(
+            self.registrant_of("mobile").payment_fa_id.payment_msisdn,
+            "+254712345678",
+        )
+        self.assertEqual(len(self.odk_rows()), 4)
+        bad = self.record_of("bad_iban")
+        self.assertEqual(bad.attempts, 2)
+        self.assertIn("IBAN", bad.error)
+        # Still failing on its own data: retried later, not at every pass.
+        self.assertGreater(bad.retry_at, bad.last_attempt_at)
+        self.assertEqual(self.config._run_import(), {})
+
+    def test_cron_retries_failed_submissions_once_the_cause_is_fixed(self):
+        # No phone region: national payment numbers cannot be read.
+        self.env["ir.config_parameter"].set_param("g2p_spar_fa.phone_region", "")
+        self.env.company.country_id = False
+        self.config.next_run_at = False
+        self.Config._cron_import_all()
+        record = self.record_of("mobile")
+        self.assertEqual(record.state, "failed")
+        self.assertIn("Payment Mobile Number", record.error)
+        self.assertNotIn("0712345678", record.error)
+        interval = timedelta(minutes=self.config.interval_minutes)
+        self.assertEqual(record.retry_at, record.last_attempt_at + interval)
+        # The region is configured; time passes; the next cron pass retries.
+        self.env["ir.config_parameter"].set_param("g2p_spar_fa.phone_region", "KE")
+        record.retry_at = self.config.next_run_at = fields.Datetime.now()
+        self.Config._cron_import_all()
+        self.assertEqual(record.state, "done")
+        self.assertFalse(record.retry_at)
+        self.assertEqual(
+            record.partner_id.payment_fa_id.payment_msisdn, "+254712345678"
+        )
+        self.assertIn("created on retry", self.config.last_run_summary)
+
+    def test_retry_all_failed_from_the_configuration(self):
+        self.config._run_import()
+        bad = self.record_of("bad_iban")
+        raw = json.loads(bad.raw_data)
+        raw["payment"]["iban"] = "DE89370400440532013000"
+        bad.raw_data = json.dumps(raw)
+        self.config.action_retry_failed()
+        self.assertEqual(bad.state, "done")
+        self.assertEqual(self.record_of("missing_kind").state, "failed")
+        self.assertEqual(self.record_of("missing_kind").attempts, 2)
+
+    def test_unusable_stored_data_does_not_stop_the_pass(self):
+        self.config._run_import()
+        bad, missing = self.record_of("bad_iban"), self.record_of("missing_kind")
+        (bad | missing).retry_at = fields.Datetime.now()
+        # A correction saved before corrections were checked.
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE g2p_odk_import_record SET raw_data = '{not json' WHERE id = %s",
+            (bad.id,),
+        )
+        bad.invalidate_recordset()
+        self.central_changes()
+        stats = self.config._run_import()
+        self.assertEqual(
+            stats,
+            {"updated": 3, "unchanged": 1, "created": 1, "failed on retry": 2},
+        )
+        self.assertEqual(bad.state, "failed")
+        self.assertIn("not valid JSON", bad.error)
+        self.assertEqual(bad.attempts, 2)
+        self.assertGreater(bad.retry_at, bad.last_attempt_at)
+        self.assertEqual(
+            self.config.watermark, self.fixtures["watermarks"]["after_edit"]
+        )
+
+    def test_a_broken_correction_is_refused_when_saved(self):
+        self.config._run_import()
+        bad = self.record_of("bad_iban")
+        stored = bad.raw_data
+        with (
+            self.assertRaisesRegex(ValidationError, "Submission \\(JSON\\)"),
+            self.env.cr.savepoint(),
+        ):
+            bad.raw_data = "{not json"
+        with (
+            self.assertRaisesRegex(ValidationError, "__id"),
+            self.env.cr.savepoint(),
+        ):
+            bad.raw_data = json.dumps({"__id": "uuid:other"})
+        self.assertEqual(bad.raw_data, stored)
+
+    def test_only_admins_retry(self):
+        self.config._run_import()
+        bad = self.record_of("bad_iban").with_user(self.user_manager)
+        with self.assertRaises(AccessError):
+            bad.action_retry()
+        with self.assertRaises(AccessError):
+            bad.action_refetch()
+        self.assertEqual(self.record_of("bad_iban").attempts, 1)
 
     def test_admin_fixes_a_failed_submission_and_retries(self):
         self.config._run_import()

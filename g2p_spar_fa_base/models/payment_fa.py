@@ -4,6 +4,7 @@ import dataclasses
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .. import change
 from ..lib import fa_format
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
@@ -211,6 +212,13 @@ class G2pPaymentFa(models.Model):
             for index, record in zip(wave, new, strict=True):
                 created[index] = record.id
         return self.browse(created)
+
+    @api.model
+    @change.on_channel(change.IMPORT)
+    def load(self, fields, data):
+        """A data import (Odoo's import screen loads through here) is
+        recorded on the import channel, whatever the caller's context says."""
+        return super().load(fields, data)
 
     @api.model
     def _waves_by_partner(self, vals_list):

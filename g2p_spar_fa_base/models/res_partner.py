@@ -2,6 +2,7 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
+from .. import change
 from ..lib import fa_format
 
 VIEWER = "g2p_spar_fa_base.group_fa_viewer"
@@ -102,6 +103,13 @@ class ResPartner(models.Model):
             for partner, ref in zip(todo, refs, strict=True):
                 partner.registrant_ref = ref
         return res
+
+    @api.model
+    @change.on_channel(change.IMPORT)
+    def load(self, fields, data):
+        """A data import (Odoo's import screen loads through here) is
+        recorded on the import channel, whatever the caller's context says."""
+        return super().load(fields, data)
 
     @api.depends("is_registrant", "registrant_ref")
     def _compute_spar_id(self):

@@ -1,1 +1,7 @@
-from . import test_payment_fa, test_security, test_settings, test_spar_id  # noqa: F401
+from . import (  # noqa: F401
+    test_partner_merge,
+    test_payment_fa,
+    test_security,
+    test_settings,
+    test_spar_id,
+)

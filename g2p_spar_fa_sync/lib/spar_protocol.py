@@ -520,10 +520,13 @@ class SparError(Exception):
         reason_code=None,
         message_id=None,
         transaction_id=None,
+        error_codes="",
     ):
         super().__init__(message)
         self.action = action
         self.http_status = http_status
+        # The error body's codes (e.g. G2P-REQ-100), never its free text.
+        self.error_codes = error_codes
         self.reason_code = reason_code
         self.message_id = message_id
         self.transaction_id = transaction_id
@@ -699,6 +702,7 @@ class SparClient:
                 + "; the items' fate is unknown: send the batch again (the mapper "
                 "also answers 500 to a batch with one id twice)",
                 http_status=status_code,
+                error_codes=codes,
                 **context,
             )
         if status_code != 200:
@@ -707,6 +711,7 @@ class SparClient:
                 f"SPAR {action} refused the request with HTTP {status_code}"
                 + (f" ({codes})" if codes else ""),
                 http_status=status_code,
+                error_codes=codes,
                 **context,
             )
         try:

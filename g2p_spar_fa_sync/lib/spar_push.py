@@ -34,6 +34,14 @@ FALLBACK = {
     (OutcomeKind.ALREADY_LINKED, "link"): "update",
     (OutcomeKind.NOT_LINKED, "update"): "link",
 }
+# A row SPAR fails alone with HTTP 5xx this many times in a row is failed:
+# something in the row itself (an over-long value, say) breaks SPAR, and
+# retrying it forever would keep it, and its registrant, out of sight.
+SERVER_ERROR_ATTEMPTS = 5
+# Whole-request answers about the request's content (schema, size): split.
+SPLIT_HTTP = frozenset({400, 413, 422})
+# Resolved (yes/no) to learn whether SPAR answers at all; no registrant has it.
+PROBE_ID = "token:g2p-spar-fa-sync-probe@probe"
 
 
 @dataclass(frozen=True)
@@ -48,13 +56,16 @@ class PushItem:
     phone_number: str | None = None
     additional_info: tuple = ()
     signature_rejections: int = 0
+    server_errors: int = 0
 
 
 @dataclass(frozen=True)
 class PushResult:
     """What became of one item. ``outcome`` is done, retry or failed;
     ``error`` never holds an FA in clear. ``signature_rejections``: how many
-    times in a row SPAR has now rejected the item's signature."""
+    times in a row SPAR has now rejected the item's signature;
+    ``server_errors``: how many times in a row SPAR has now failed a request
+    of this item alone with HTTP 5xx."""
 
     outcome: str
     sent_operation: str | None = None
@@ -63,6 +74,7 @@ class PushResult:
     message_id: str | None = None
     transaction_id: str | None = None
     signature_rejections: int = 0
+    server_errors: int = 0
 
 
 @dataclass(frozen=True)
@@ -102,68 +114,151 @@ def push_batch(client, items):
     """Send ``items`` (distinct SPAR ids) and return {reference_id: PushResult}.
 
     One request per action and round. A whole-request failure applies to
-    every item of that request only: a bad unlink batch does not stop links.
+    every item of that request only: a bad unlink batch does not stop links,
+    and a request failed for one item it carries is split to isolate it.
     """
-    results = {}
+    push = _Push(client)
     planned = [(item, item.operation) for item in items]
     for _round in range(MAX_ROUNDS):
         fallbacks = []
         for operation in ("unlink", "link", "update"):
             group = [item for item, op in planned if op == operation]
             if group:
-                fallbacks += _send(client, operation, group, results)
+                fallbacks += push.send(operation, group)
         planned = fallbacks
         if not planned:
             break
     for item, operation in planned:
-        results[item.reference_id] = PushResult(
+        push.results[item.reference_id] = PushResult(
             "retry",
             error=f"SPAR still answered {operation} conflicts after "
             f"{MAX_ROUNDS} rounds; will try again",
         )
-    return results
+    return push.results
 
 
-def _send(client, operation, group, results):
-    """One request; fills ``results`` and returns the items to send again."""
-    try:
-        answer = getattr(client, operation)(_request_items(operation, group))
-    except SparError as error:
+class _Push:
+    """One ``push_batch``: its results so far, and whether SPAR was seen
+    answering, which tells an item SPAR cannot take from SPAR being down."""
+
+    def __init__(self, client):
+        self.client = client
+        self.results = {}
+        # None until a request of this push is answered (True) or the probe
+        # finds SPAR failing every request (False).
+        self.spar_answers = None
+
+    def send(self, operation, group):
+        """One request; fills ``results`` and returns the items to send again.
+
+        A request SPAR fails as a whole for what it carries is split in
+        halves until the item it chokes on is alone: the others get through
+        in this job instead of failing with it, batch after batch.
+        """
+        try:
+            answer = getattr(self.client, operation)(_request_items(operation, group))
+        except SparError as error:
+            if len(group) > 1 and self._blames_items(error):
+                half = len(group) // 2
+                return self.send(operation, group[:half]) + self.send(
+                    operation, group[half:]
+                )
+            self._record_error(group, error)
+            return []
+        self.spar_answers = True
+        again = []
         for item in group:
-            results[item.reference_id] = PushResult(
-                _error_outcome(error, item),
+            outcome = answer[item.reference_id]
+            common = {
+                "reason_code": outcome.reason_code,
+                "message_id": answer.message_id,
+                "transaction_id": answer.transaction_id,
+                "signature_rejections": _signature_rejections(
+                    item, outcome.reason_code
+                ),
+            }
+            fallback = FALLBACK.get((outcome.kind, operation))
+            if fallback:
+                again.append((item, fallback))
+            elif outcome.kind in (OutcomeKind.DONE, OutcomeKind.ALREADY_ABSENT):
+                self.results[item.reference_id] = PushResult(
+                    "done", sent_operation=operation, **common
+                )
+            elif outcome.kind is OutcomeKind.RETRY:
+                self.results[item.reference_id] = PushResult(
+                    "retry", error=_describe(outcome), **common
+                )
+            else:
+                self.results[item.reference_id] = PushResult(
+                    "failed", error=_describe(outcome), **common
+                )
+        return again
+
+    def _blames_items(self, error):
+        """Whether SPAR failed the request for what it carries.
+
+        A schema error or an oversized body is about the content. A 5xx is
+        too (the mapper answers 500 to a value its database refuses), unless
+        SPAR fails every request: a mapper whose key manager is unreachable
+        answers 500 to everything, and splitting then would only multiply
+        requests and count an outage against each row. A cheap resolve tells
+        the two apart, once per push.
+        """
+        status = error.http_status
+        if status in SPLIT_HTTP:
+            return True
+        if status is None or status < 500:
+            return False
+        if self.spar_answers is None:
+            try:
+                self.client.resolve([PROBE_ID], scope="yes_no")
+            except SparError:
+                self.spar_answers = False
+            else:
+                self.spar_answers = True
+        return self.spar_answers
+
+    def _record_error(self, group, error):
+        # Alone and blamed: a streak of these fails the row (see
+        # SERVER_ERROR_ATTEMPTS); an outage neither adds to nor clears it.
+        alone = (
+            len(group) == 1
+            and error.http_status is not None
+            and error.http_status >= 500
+            and self._blames_items(error)
+        )
+        for item in group:
+            outcome, text = _error_outcome(error, item), str(error)
+            server_errors = item.server_errors
+            if alone:
+                server_errors += 1
+                outcome, text = _lone_server_error(error, server_errors)
+            self.results[item.reference_id] = PushResult(
+                outcome,
                 reason_code=error.reason_code,
-                error=str(error),
+                error=text,
                 message_id=error.message_id,
                 transaction_id=error.transaction_id,
                 signature_rejections=_signature_rejections(item, error.reason_code),
+                server_errors=server_errors,
             )
-        return []
-    again = []
-    for item in group:
-        outcome = answer[item.reference_id]
-        common = {
-            "reason_code": outcome.reason_code,
-            "message_id": answer.message_id,
-            "transaction_id": answer.transaction_id,
-            "signature_rejections": _signature_rejections(item, outcome.reason_code),
-        }
-        fallback = FALLBACK.get((outcome.kind, operation))
-        if fallback:
-            again.append((item, fallback))
-        elif outcome.kind in (OutcomeKind.DONE, OutcomeKind.ALREADY_ABSENT):
-            results[item.reference_id] = PushResult(
-                "done", sent_operation=operation, **common
-            )
-        elif outcome.kind is OutcomeKind.RETRY:
-            results[item.reference_id] = PushResult(
-                "retry", error=_describe(outcome), **common
-            )
-        else:
-            results[item.reference_id] = PushResult(
-                "failed", error=_describe(outcome), **common
-            )
-    return again
+
+
+def _lone_server_error(error, count):
+    """Outcome and error text of an item SPAR failed alone with a 5xx."""
+    answer = f"HTTP {error.http_status}" + (
+        f" ({error.error_codes})" if error.error_codes else ""
+    )
+    if count < SERVER_ERROR_ATTEMPTS:
+        return "retry", (
+            f"SPAR answered {answer} to a {error.action} of this row alone "
+            f"({count} of {SERVER_ERROR_ATTEMPTS} times in a row); will try again"
+        )
+    return "failed", (
+        f"SPAR answered {answer} to a {error.action} of this row alone "
+        f"{count} times in a row: it cannot take this row's values. Correct "
+        "them (or cancel the row), then retry"
+    )
 
 
 def _signature_rejections(item, reason_code):

@@ -9,9 +9,9 @@ import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models
 from odoo.exceptions import UserError
-from odoo.http import request
 from odoo.tools import SQL
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.queue_job.exception import RetryableJobError
 
 from ..lib import spar_push
@@ -115,17 +115,7 @@ class G2pSparOutbox(models.Model):
     phone_number = fields.Char(string="Payment phone", readonly=True, groups=MANAGER)
     additional_info = fields.Json(readonly=True, groups=MANAGER)
     channel = fields.Selection(
-        [
-            ("backend", "Backend"),
-            ("portal", "Portal"),
-            ("api", "API"),
-            ("odk", "ODK import"),
-            ("import", "File import"),
-            ("code", "Code"),
-        ],
-        required=True,
-        readonly=True,
-        default="code",
+        list(change.CHANNELS), required=True, readonly=True, default=change.CODE
     )
     user_id = fields.Many2one(
         "res.users", string="Changed by", readonly=True, default=lambda s: s.env.uid
@@ -151,6 +141,12 @@ class G2pSparOutbox(models.Model):
         readonly=True,
         default=0,
         help="SPAR rejected the request signature this many times in a row.",
+    )
+    server_errors = fields.Integer(
+        readonly=True,
+        default=0,
+        help="SPAR failed a request holding only this row this many times in a "
+        "row with an HTTP 5xx error; at 5 the row fails.",
     )
     next_attempt_at = fields.Datetime(readonly=True)
     sending_since = fields.Datetime(readonly=True)
@@ -225,15 +221,6 @@ class G2pSparOutbox(models.Model):
     # writing rows
 
     @api.model
-    def _current_channel(self):
-        channel = self.env.context.get("g2p_fa_channel")
-        if channel:
-            return channel
-        if self.env.context.get("import_file"):
-            return "import"
-        return "backend" if request else "code"
-
-    @api.model
     def _snapshot(self, partner):
         """What SPAR should hold for the registrant's current FA."""
         fa = partner.sudo().payment_fa_id
@@ -281,7 +268,7 @@ class G2pSparOutbox(models.Model):
             return self.browse()
         sequences = self._next_sequences([v["partner_id"] for v in vals_list])
         linked = self._linked_spar_ids([v["partner_id"] for v in vals_list])
-        channel = self._current_channel()
+        channel = change.current_change(self.env).channel
         for vals, sequence in zip(vals_list, sequences, strict=True):
             operation = (
                 _upsert_operation(linked, vals["partner_id"], vals["spar_id"])
@@ -511,7 +498,7 @@ class G2pSparOutbox(models.Model):
         self.env.cr.execute(
             """
             SELECT id, partner_id, operation, spar_id, fa, name, phone_number,
-                   additional_info, signature_rejections
+                   additional_info, signature_rejections, server_errors
               FROM g2p_spar_outbox WHERE id = ANY(%s) ORDER BY id
             """,
             (self.ids,),
@@ -534,6 +521,7 @@ class G2pSparOutbox(models.Model):
                     phone_number=row["phone_number"] or None,
                     additional_info=tuple(row["additional_info"] or ()),
                     signature_rejections=row["signature_rejections"] or 0,
+                    server_errors=row["server_errors"] or 0,
                 )
             )
         return items
@@ -578,7 +566,7 @@ class G2pSparOutbox(models.Model):
             results = {item.reference_id: failure for item in items}
         with self._own_transaction() as env:
             outbox = env[self._name]
-            outbox._record_results(claimed, results, settings)
+            done_ids = outbox._record_results(claimed, results, settings)
             if any(r.outcome == "retry" for r in results.values()):
                 outbox._schedule_retry_wakeup()
             # Read back once the backlog is sent: the last job of a drain
@@ -594,6 +582,12 @@ class G2pSparOutbox(models.Model):
                 and not outbox._claimable_exists()
             ):
                 outbox._enqueue_read_back()
+        if done_ids:
+            # Once the results are committed: a row committed later finds
+            # them done when the job its commit queued claims.
+            with self._own_transaction() as env:
+                if env[self._name]._next_rows_claimable(done_ids):
+                    env[self._name]._enqueue_dispatch()
         counts = {}
         for result in results.values():
             counts[result.outcome] = counts.get(result.outcome, 0) + 1
@@ -601,7 +595,8 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _record_results(self, claimed, results, settings):
-        """Store SPAR's answers, unless a row was taken from this job.
+        """Store SPAR's answers, unless a row was taken from this job, and
+        return the ids of the rows now done.
 
         A row returned to ``pending`` by the recovery cron and claimed again
         has more attempts than this job claimed it with: its newer attempt
@@ -637,10 +632,11 @@ class G2pSparOutbox(models.Model):
                 ("message_id", result.message_id),
                 ("transaction_id", result.transaction_id),
                 ("signature_rejections", result.signature_rejections),
+                ("server_errors", result.server_errors),
             ):
                 columns[column].append(value)
         if not columns:
-            return
+            return []
         self.env.cr.execute(
             """
             UPDATE g2p_spar_outbox o
@@ -650,19 +646,54 @@ class G2pSparOutbox(models.Model):
                    reason_code = r.reason_code, message_id = r.message_id,
                    transaction_id = r.transaction_id,
                    signature_rejections = r.signature_rejections,
+                   server_errors = r.server_errors,
                    sending_since = NULL, write_uid = %s,
                    write_date = clock_timestamp() AT TIME ZONE 'UTC'
               FROM unnest(%s::int[], %s::varchar[], %s::varchar[],
                           %s::timestamp[], %s::text[], %s::timestamp[],
-                          %s::varchar[], %s::varchar[], %s::varchar[], %s::int[])
+                          %s::varchar[], %s::varchar[], %s::varchar[], %s::int[],
+                          %s::int[])
                 AS r(id, state, sent_operation, done_at, last_error,
                      next_attempt_at, reason_code, message_id, transaction_id,
-                     signature_rejections)
+                     signature_rejections, server_errors)
              WHERE o.id = r.id
             """,
             [self.env.uid, *columns.values()],
         )
         self.invalidate_model()
+        return [
+            row_id
+            for row_id, state in zip(columns["id"], columns["state"], strict=True)
+            if state == "done"
+        ]
+
+    @api.model
+    def _next_rows_claimable(self, row_ids):
+        """Whether a registrant of these rows (just done) can send its next
+        row now.
+
+        Nothing else queues a job for it: the job its commit queued found it
+        behind the row in flight (or it was written with it, as the link of
+        a new SPAR ID is with the unlink of the old one), and the recovery
+        cron would take up to a minute. One statement on the partial indexes
+        of unfinished rows, whatever the backlog.
+        """
+        if not row_ids:
+            return False
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM g2p_spar_outbox o
+                 WHERE o.partner_id IN (
+                        SELECT partner_id FROM g2p_spar_outbox WHERE id = ANY(%s))
+                   AND %s
+                 LIMIT 1
+                """,
+                row_ids,
+                CLAIMABLE,
+            )
+        )
+        return bool(self.env.cr.fetchone())
 
     @api.model
     def _schedule_retry_wakeup(self):

@@ -13,6 +13,9 @@ class G2pSparReconciliation(models.Model):
     Payment systems pay whatever SPAR resolves, so drift (a mapping missing
     in SPAR, a different FA, or a mapping left in SPAR for a registrant whose
     FA was removed here) must be found before a disbursement cycle, not after.
+    So must a mapping left under a SPAR ID no registrant holds any more (a
+    merged-away registrant, an old registrant ID), which no registrant's
+    comparison would reach.
     Registrants whose change is still on its way (an unfinished outbox row)
     are skipped: they are not drift, only late.
     """
@@ -105,6 +108,7 @@ class G2pSparReconciliation(models.Model):
                 drift = self._record_drift(page, held)
                 checked += len(page)
                 drifted += len(drift)
+            orphans = self._check_orphan_mappings(client)
         except spar_protocol.SparError as error:
             # The drift found before SPAR stopped answering is kept.
             self.write(
@@ -125,7 +129,64 @@ class G2pSparReconciliation(models.Model):
                 "skipped_count": skipped,
             }
         )
-        return _("%(n)s registrants checked, %(d)s drifted", n=checked, d=drifted)
+        return _(
+            "%(n)s registrants checked, %(d)s drifted, %(o)s orphan mappings",
+            n=checked,
+            d=drifted,
+            o=orphans,
+        )
+
+    def _orphan_spar_ids(self, after_spar_id, limit):
+        """[(spar id, registrant holding its rows)] of the next ``limit`` SPAR
+        IDs after ``after_spar_id`` that SPAR once accepted a link or update
+        for and that no registrant holds now, the ones with a row still on
+        its way left out. Such a mapping has no registrant to compare with,
+        so the registrant pages never see it. Paged by SPAR ID along its
+        index, one page in memory."""
+        self.env.cr.execute(
+            """
+            SELECT DISTINCT ON (o.spar_id) o.spar_id, o.partner_id
+              FROM g2p_spar_outbox o
+             WHERE o.spar_id > %s
+               AND o.state = 'done' AND o.sent_operation IN ('link', 'update')
+               AND NOT EXISTS (
+                    SELECT 1 FROM res_partner p WHERE p.spar_id = o.spar_id)
+               AND NOT EXISTS (
+                    SELECT 1 FROM g2p_spar_outbox u
+                     WHERE u.spar_id = o.spar_id AND u.state IN %s)
+          ORDER BY o.spar_id, o.id DESC
+             LIMIT %s
+            """,
+            (after_spar_id, UNFINISHED, limit),
+        )
+        return self.env.cr.fetchall()
+
+    def _check_orphan_mappings(self, client):
+        """Record the SPAR IDs no registrant holds that SPAR still maps: a
+        payment system would still pay them. Returns how many."""
+        self.env.flush_all()
+        found = 0
+        last_spar_id = ""
+        while page := self._orphan_spar_ids(last_spar_id, RESOLVE_BATCH):
+            last_spar_id = page[-1][0]
+            held = spar_push.resolve_fas(
+                client, [spar_id for spar_id, _pid in page], RESOLVE_BATCH
+            )
+            drift = self.env["g2p.spar.drift"].create(
+                [
+                    {
+                        "reconciliation_id": self.id,
+                        "partner_id": pid,
+                        "spar_id": spar_id,
+                        "kind": "orphan_mapping",
+                        "spar_fa_masked": spar_protocol.redact(held[spar_id]),
+                    }
+                    for spar_id, pid in page
+                    if held.get(spar_id) is not None
+                ]
+            )
+            found += len(drift)
+        return found
 
     def _record_drift(self, page, held):
         drift_vals = []

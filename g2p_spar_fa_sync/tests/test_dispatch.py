@@ -1,7 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import secrets
+import string
+
 from odoo.tests import tagged
 
+from odoo.addons.queue_job.tests.common import trap_jobs
+
 from ..lib import spar_protocol
+from ..lib.spar_push import SERVER_ERROR_ATTEMPTS
 from .common import SparSyncCommon
 
 
@@ -103,3 +109,69 @@ class TestDispatchToSpar(SparSyncCommon):
         self.drain()
         self.assertIsNone(self.spar_fa(partner, old_spar_id))
         self.assertEqual(self.spar_fa(partner), fa.fa_string)
+
+    def test_next_row_is_sent_as_soon_as_the_one_before_is_done(self):
+        partner = self._registrant()
+        fa = self._create_bank_fa(partner)
+        self.drain()
+        old_spar_id = partner.spar_id
+        # One change, two rows: the link of the new ID waits for the unlink.
+        partner.registrant_ref = f"{partner.registrant_ref}M"
+        with trap_jobs() as trap:
+            self.env.cr.flush()  # as the commit does: queues one dispatch job
+            trap.assert_jobs_count(1, only=self.Outbox._dispatch)
+            trap.perform_enqueued_jobs()
+            self.assertEqual(
+                self._rows(partner).mapped("state"), ["done", "done", "pending"]
+            )
+            # Queued by the job that sent the unlink, not left to the cron.
+            trap.assert_jobs_count(1, only=self.Outbox._dispatch)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(self._rows(partner).mapped("state"), ["done"] * 3)
+        self.assertIsNone(self.spar_fa(partner, old_spar_id))
+        self.assertEqual(self.spar_fa(partner), fa.fa_string)
+
+    def test_a_row_spar_chokes_on_fails_alone_and_blocks_only_its_registrant(self):
+        good = [self._registrant(f"Good {n}") for n in range(4)]
+        good_fas = {
+            p: self._mobile_fa(p, f"+25471234005{n}") for n, p in enumerate(good)
+        }
+        poisoned = self._registrant("Poisoned")
+        self._create_bank_fa(poisoned)
+        row = self._rows(poisoned)
+        # Too long for SPAR's index, whatever validation let it through:
+        # the mapper answers HTTP 500 to any link carrying it.
+        alphabet = string.ascii_letters + string.digits
+        poison = "".join(secrets.choice(alphabet) for _ in range(6000))
+        self.env.cr.execute(
+            "UPDATE g2p_spar_outbox SET fa = %s WHERE id = %s",
+            (f"account:{poison}@BR.BANK.bank_acc", row.id),
+        )
+        self.Outbox.invalidate_model(["fa"])
+
+        self.drain()
+        for partner, fa in good_fas.items():
+            self.assertEqual(self.spar_fa(partner), fa.fa_string)
+        good_rows = self.Outbox.search([("partner_id", "in", [p.id for p in good])])
+        self.assertEqual(set(good_rows.mapped("verification")), {"verified"})
+        self.assertRecordValues(row, [{"state": "retry_wait", "server_errors": 1}])
+
+        for _attempt in range(SERVER_ERROR_ATTEMPTS - 1):
+            self.make_due()
+            self.drain()
+        self.assertRecordValues(
+            row, [{"state": "failed", "server_errors": SERVER_ERROR_ATTEMPTS}]
+        )
+        self.assertIn("HTTP 500", row.last_error)
+        self.assertNotIn(poison[:30], row.last_error)
+        self.assertIsNone(self.spar_fa(poisoned))
+
+        later = self._mobile_fa(poisoned, "+254712340059")
+        other = self._mobile_fa(good[0], "+254712340058")
+        self.drain()
+        self.assertEqual(self.spar_fa(good[0]), other.fa_string)
+        self.assertEqual(self._rows(poisoned)[-1].state, "pending")
+        self.assertIsNone(self.spar_fa(poisoned))
+        row.action_cancel()
+        self.drain()
+        self.assertEqual(self.spar_fa(poisoned), later.fa_string)

@@ -5,6 +5,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.queue_job.tests.common import trap_jobs
 
 from ..lib.spar_push import PushResult
@@ -108,16 +109,36 @@ class TestOutboxRows(SparSyncCommon):
         partner.name = "New Name"
         self.assertEqual(self._rows(partner)[-1:].name, "New Name")
 
-    def test_channel_comes_from_the_caller(self):
+    def test_channel_comes_from_the_declared_change_not_the_context(self):
         partner = self._registrant()
-        self.FA.with_context(g2p_fa_channel="odk").create(
-            {
-                "partner_id": partner.id,
-                "kind": "email",
-                "payment_email": "amina@example.org",
-            }
+        # Context keys any RPC caller can send are no channel.
+        self.FA.with_context(g2p_fa_channel="odk", import_file=True).create(
+            {"partner_id": partner.id, "kind": "mobile", "payment_msisdn": "0712345672"}
         )
-        self.assertEqual(self._rows(partner).channel, "odk")
+        with change.recording(self.env, change.ChangeContext(change.ODK)):
+            self._mobile_fa(partner, "0712345673")
+            with change.recording(self.env, change.ChangeContext(change.API)):
+                partner.name = "Renamed Through The Api"
+            self._mobile_fa(partner, "0712345674")
+        self._mobile_fa(partner, "0712345675")
+        self.assertEqual(
+            self._rows(partner).mapped("channel"),
+            ["code", "odk", "api", "odk", "code"],
+        )
+
+    def test_data_import_is_recorded_on_the_import_channel(self):
+        partner = self._registrant()
+        result = self.FA.load(
+            ["partner_id/.id", "kind", "payment_email"],
+            [[str(partner.id), "email", "amina@example.org"]],
+        )
+        self.assertFalse(result["messages"])
+        self.assertEqual(self._rows(partner).channel, "import")
+        result = self.env["res.partner"].load(
+            [".id", "name"], [[str(partner.id), "Amina Imported"]]
+        )
+        self.assertFalse(result["messages"])
+        self.assertEqual(self._rows(partner).mapped("channel"), ["import", "import"])
 
     def test_one_dispatch_job_per_transaction(self):
         with trap_jobs() as trap:

@@ -1,17 +1,22 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import json
 
-from odoo import http
+from odoo import _, http
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
+
+from ..lib import inputs
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 IDENTIFIERS = ("spar_id", "registrant_ref")
 # The FA values a caller may send; the bank is given by its BIC.
 FA_FIELDS = tuple(name for name in FA_VALUE_FIELDS if name != "bank_id")
 OTHER_FIELDS = ("reason", "request_ref")
+# A submission is a few short fields; anything much larger is not one.
+MAX_BODY = 64 * 1024
 
 
 class ApiError(Exception):
@@ -74,6 +79,7 @@ class PaymentFaApi(http.Controller):
     def spar_state(self, **params):
         try:
             self._authenticate()
+            self._check_texts({k: params[k] for k in IDENTIFIERS if k in params})
             partner = self._registrant(params)
         except ApiError as exc:
             return exc.response()
@@ -113,8 +119,14 @@ class PaymentFaApi(http.Controller):
                 403, "forbidden", "The key's user may not change payment addresses."
             )
 
-    @staticmethod
-    def _json_body():
+    @classmethod
+    def _json_body(cls):
+        if (request.httprequest.content_length or 0) > MAX_BODY:
+            raise ApiError(
+                413,
+                "too_large",
+                _("The body is larger than %(limit)s bytes.", limit=MAX_BODY),
+            )
         try:
             payload = json.loads(request.httprequest.get_data() or b"null")
         except ValueError as exc:
@@ -129,7 +141,28 @@ class PaymentFaApi(http.Controller):
                 "Unknown fields.",
                 dict.fromkeys(sorted(unknown), "unknown field"),
             )
+        # null stands for "not given", except as an FA value.
+        cls._check_texts(
+            {k: v for k, v in payload.items() if v is not None or k in FA_FIELDS}
+        )
         return payload
+
+    @staticmethod
+    def _check_texts(values):
+        """Refuse values that are not plain text of a sensible length, all
+        named at once, before anything is looked up or written."""
+        problems = inputs.text_problems(values)
+        if problems:
+            fa_model = request.env["g2p.payment.fa"]
+            raise ApiError(
+                400,
+                "validation",
+                _("Invalid fields."),
+                {
+                    field: fa_model._input_problem_message(problem)
+                    for field, problem in sorted(problems.items())
+                },
+            )
 
     @staticmethod
     def _last_row(partner):
@@ -159,20 +192,16 @@ class PaymentFaApi(http.Controller):
     @staticmethod
     def _record_fa(partner, payload):
         vals = {name: payload[name] for name in FA_FIELDS if name in payload}
-        bad = {
-            name: "must be a string"
-            for name, v in vals.items()
-            if not isinstance(v, str)
-        }
         if not payload.get("reason"):
-            bad["reason"] = "required"
-        if bad:
-            raise ApiError(400, "validation", "Invalid fields.", bad)
-        fa_model = request.env["g2p.payment.fa"]._for_change(
-            "api", payload["reason"], payload.get("request_ref")
+            raise ApiError(
+                400, "validation", _("Invalid fields."), {"reason": _("required")}
+            )
+        submission = change.ChangeContext(
+            change.API, payload["reason"], payload.get("request_ref")
         )
+        fa_model = request.env["g2p.payment.fa"]
         try:
-            with request.env.cr.savepoint():
+            with request.env.cr.savepoint(), change.recording(request.env, submission):
                 return fa_model.create(dict(vals, partner_id=partner.id))
         except AccessError as exc:
             raise ApiError(403, "forbidden", str(exc)) from exc

@@ -3,8 +3,10 @@ from odoo import _, http
 from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
+from ..lib import inputs
 from ..models.payment_fa import KIND_FIELDS
 from ..models.res_partner import SPAR_STATES
 
@@ -47,11 +49,13 @@ class RegistrantPortal(CustomerPortal):
         )
 
     def _own_registrant(self, registrant_id):
-        """The registrant if it is the enumerator's own, else nothing."""
+        """The registrant if it is the enumerator's own and still active,
+        else nothing: an archived registrant is out of the enumerator's
+        list, and must not be changed through a remembered URL either."""
         if not self._is_enumerator():
             return None
         partner = request.env["res.partner"].sudo().browse(registrant_id).exists()
-        if not partner or not partner.is_registrant:
+        if not partner or not partner.is_registrant or not partner.active:
             return None
         if partner.enumerator_user_id != request.env.user:
             return None
@@ -118,19 +122,25 @@ class RegistrantPortal(CustomerPortal):
         was written.
         """
         contact = {fname: (post.get(fname) or "").strip() for fname in CONTACT_FIELDS}
-        if not contact["name"]:
-            return partner, {"name": _("Enter the registrant's name.")}
         kind = post.get("kind") or ""
         fa_vals = {}
         if kind in KIND_FIELDS:
             fa_vals = {
                 fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
             }
-            if "bank_id" in fa_vals:
-                fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
-        fa_model = request.env["g2p.payment.fa"].sudo()._for_change("portal")
+        errors = self._input_errors(contact, fa_vals)
+        if errors:
+            return partner, errors
+        if not contact["name"]:
+            return partner, {"name": _("Enter the registrant's name.")}
+        if "bank_id" in fa_vals:
+            fa_vals["bank_id"] = int(fa_vals["bank_id"] or 0) or False
+        fa_model = request.env["g2p.payment.fa"].sudo()
         try:
-            with request.env.cr.savepoint():
+            with (
+                request.env.cr.savepoint(),
+                change.recording(request.env, change.ChangeContext(change.PORTAL)),
+            ):
                 if partner:
                     partner.write(contact)
                 else:
@@ -148,3 +158,23 @@ class RegistrantPortal(CustomerPortal):
             field, message = fa_model._input_error(exc)
             return partner.exists(), {field or "form": message}
         return partner, {}
+
+    @staticmethod
+    def _input_errors(contact, fa_vals):
+        """``{field: message}`` of inputs no field can hold and of a bank
+        that is not one of those offered, checked before anything is written."""
+        problems = inputs.text_problems(
+            {k: v for k, v in {**contact, **fa_vals}.items() if k != "bank_id"}
+        )
+        if fa_vals.get("bank_id"):
+            try:
+                bank_id = inputs.check_record_id("bank_id", fa_vals["bank_id"])
+                if not request.env["res.bank"].sudo().search([("id", "=", bank_id)]):
+                    raise inputs.InputProblem("bank_id", inputs.NOT_CHOICE)
+            except inputs.InputProblem as problem:
+                problems["bank_id"] = problem
+        fa_model = request.env["g2p.payment.fa"]
+        return {
+            field: fa_model._input_problem_message(problem)
+            for field, problem in problems.items()
+        }

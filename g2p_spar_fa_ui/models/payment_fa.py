@@ -1,14 +1,13 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.lib.fa_format import FaValidationError
 from odoo.addons.g2p_spar_fa_base.models.payment_fa import PLACEHOLDER_FIELDS
 
-# Context keys the screens set around an FA change; the FA and the outbox
-# rows written in the same transaction keep them.
-REASON_KEY = "g2p_fa_change_reason"
-REQUEST_REF_KEY = "g2p_fa_request_ref"
+from ..lib import inputs
+
 # The inputs a form shows for each kind; the others are ignored.
 KIND_FIELDS = {
     "bank": (
@@ -23,6 +22,8 @@ KIND_FIELDS = {
     "mobile": ("payment_msisdn", "provider_code"),
     "email": ("payment_email", "provider_code"),
 }
+# Field of the FA -> name of the input checked by lib.inputs.
+CHANGE_TEXT_FIELDS = {"change_reason": "reason", "request_ref": "request_ref"}
 
 
 class G2pPaymentFa(models.Model):
@@ -31,33 +32,70 @@ class G2pPaymentFa(models.Model):
     change_reason = fields.Char(
         string="Reason",
         readonly=True,
-        default=lambda self: self.env.context.get(REASON_KEY),
         help="Why the address was recorded, as given by the person who did it.",
     )
     request_ref = fields.Char(
         string="Request Reference",
         readonly=True,
-        default=lambda self: self.env.context.get(REQUEST_REF_KEY),
         help="Reference of the beneficiary's request for this change.",
     )
-    channel = fields.Selection(
-        selection="_selection_channel",
-        readonly=True,
-        default=lambda self: self.env["g2p.spar.outbox"]._current_channel(),
-    )
-
-    def _for_change(self, channel, reason=None, request_ref=None):
-        """These FAs (or the model) set to record a change made through
-        ``channel``: the FA and its outbox rows keep the channel, the reason
-        and the request reference."""
-        return self.with_context(
-            g2p_fa_channel=channel,
-            **{REASON_KEY: reason, REQUEST_REF_KEY: request_ref},
-        )
+    channel = fields.Selection(selection="_selection_channel", readonly=True)
 
     @api.model
     def _selection_channel(self):
         return self.env["g2p.spar.outbox"]._fields["channel"].selection
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """Record the channel of the change being made, never one a caller
+        sends. The reason and request reference are the change's unless the
+        caller gives its own; either way they are checked before the insert
+        (PostgreSQL would answer a NUL byte with a bare ValueError)."""
+        current = change.current_change(self.env)
+        vals_list = [
+            {
+                "change_reason": current.reason,
+                "request_ref": current.request_ref,
+                **vals,
+                "channel": current.channel,
+            }
+            for vals in vals_list
+        ]
+        for vals in vals_list:
+            self._check_change_texts(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _check_change_texts(self, vals):
+        """Refuse a reason or request reference that is not plain text of a
+        sensible length, naming the field."""
+        problems = inputs.text_problems(
+            {
+                name: vals[fname]
+                for fname, name in CHANGE_TEXT_FIELDS.items()
+                if vals.get(fname)
+            }
+        )
+        for fname, name in CHANGE_TEXT_FIELDS.items():
+            if name in problems:
+                raise ValidationError(
+                    _(
+                        "%(field)s: %(problem)s",
+                        field=self._fields[fname].string,
+                        problem=self._input_problem_message(problems[name]),
+                    )
+                )
+
+    @api.model
+    def _input_problem_message(self, problem):
+        """The user's-language wording of a :class:`inputs.InputProblem`."""
+        if problem.code == inputs.TOO_LONG:
+            return _("must be at most %(limit)s characters long", limit=problem.limit)
+        if problem.code == inputs.NOT_TEXT:
+            return _("must be text")
+        if problem.code == inputs.CONTROL:
+            return _("must not contain control characters")
+        return _("choose one of the offered values")
 
     def write(self, vals):
         frozen = {"change_reason", "request_ref", "channel"} & set(vals)

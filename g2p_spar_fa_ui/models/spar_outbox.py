@@ -4,9 +4,8 @@ from datetime import timedelta
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_sync.models.spar_outbox import UNFINISHED
-
-from .payment_fa import REASON_KEY, REQUEST_REF_KEY
 
 OVERDUE_PARAM = "g2p_spar_fa_ui.overdue_minutes"
 OVERDUE_DEFAULT = 15
@@ -27,10 +26,10 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _record(self, vals_list, upsert):
-        context = self.env.context
+        current = change.current_change(self.env)
         for vals in vals_list:
-            vals.setdefault("change_reason", context.get(REASON_KEY))
-            vals.setdefault("request_ref", context.get(REQUEST_REF_KEY))
+            vals.setdefault("change_reason", current.reason)
+            vals.setdefault("request_ref", current.request_ref)
         return super()._record(vals_list, upsert)
 
     @api.model

@@ -1,6 +1,7 @@
 from . import (
     test_amendment,
     test_api,
+    test_change_channel,
     test_monitor,
     test_portal,
     test_security,

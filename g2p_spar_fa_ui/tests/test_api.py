@@ -107,3 +107,57 @@ class TestApiChannel(FaUiHttpCase):
         )
         self.assertFalse(partner.payment_fa_id)
         self.assertFalse(self._rows(partner))
+
+    def test_malformed_values_are_refused_naming_the_field(self):
+        partner = self._registrant()
+        current = self._mobile_fa(partner, "+254712340701")
+        rows = self._rows(partner)
+        valid = {
+            "registrant_ref": partner.registrant_ref,
+            "kind": "bank",
+            "account_number": "12345678",
+            "bic": "COBADEFFXXX",
+            "reason": "Changed bank",
+        }
+        for change, field in [
+            ({"reason": {"text": "Changed bank"}}, "reason"),
+            ({"reason": ["Changed bank"]}, "reason"),
+            ({"request_ref": 42}, "request_ref"),
+            ({"reason": "Changed\x00bank"}, "reason"),
+            ({"request_ref": "REQ\x00-1"}, "request_ref"),
+            ({"holder_name": "Amina\x00Otieno"}, "holder_name"),
+            ({"account_number": "1234\x005678"}, "account_number"),
+            ({"reason": "x" * 1001}, "reason"),
+            ({"request_ref": "r" * 129}, "request_ref"),
+            ({"registrant_ref": 7}, "registrant_ref"),
+            ({"kind": None}, "kind"),
+        ]:
+            response = self._post(dict(valid, **change), self.manager_key)
+            self.assertEqual(response.status_code, 400, change)
+            self.assertEqual(list(response.json()["fields"]), [field], change)
+        self.assertEqual(partner.payment_fa_id, current)
+        self.assertEqual(self._rows(partner), rows)
+
+    def test_oversized_body_is_refused_before_it_is_read(self):
+        partner = self._registrant()
+        response = self._post(
+            {
+                "registrant_ref": partner.registrant_ref,
+                "kind": "mobile",
+                "payment_msisdn": "0712340702",
+                "reason": "r" * 20_000_000,
+            },
+            self.manager_key,
+        )
+        self.assertEqual(response.status_code, 413)
+        self.assertEqual(response.json()["error"], "too_large")
+        self.assertFalse(partner.payment_fa_id)
+        self.assertFalse(self._rows(partner))
+
+    def test_state_refuses_control_characters_in_the_identifier(self):
+        response = self.url_open(
+            f"{STATE}?spar_id=token%00x",
+            headers={"Authorization": f"Bearer {self.manager_key}"},
+        )
+        self.assertEqual(response.status_code, 400)
+        self.assertEqual(list(response.json()["fields"]), ["spar_id"])

@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.g2p_spar_fa_base import change
+
 from ..models.payment_fa import KIND_FIELDS
 
 
@@ -71,20 +73,41 @@ class G2pFaAmendment(models.TransientModel):
             "context": {"default_partner_id": partner.id, "default_action": action},
         }
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_texts(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_texts(vals)
+        return super().write(vals)
+
+    @api.model
+    def _check_texts(self, vals):
+        """The reason and request reference end up on the FA: refuse them
+        here already, with the same message, rather than fail the insert."""
+        self.env["g2p.payment.fa"]._check_change_texts(
+            {
+                "change_reason": vals.get("reason"),
+                "request_ref": vals.get("request_ref"),
+            }
+        )
+
     def action_confirm(self):
         self.ensure_one()
-        if self.action == "remove":
-            current = self.partner_id.payment_fa_id
-            if not current:
-                raise UserError(_("The registrant has no payment address to remove."))
-            current._for_change(
-                "backend", self.reason, self.request_ref
-            ).action_remove()
-        else:
-            vals = {"partner_id": self.partner_id.id, "kind": self.kind}
-            for fname in KIND_FIELDS.get(self.kind, ()):
-                vals[fname] = self[fname].id if fname == "bank_id" else self[fname]
-            self.env["g2p.payment.fa"]._for_change(
-                "backend", self.reason, self.request_ref
-            ).create(vals)
+        amendment = change.ChangeContext(change.BACKEND, self.reason, self.request_ref)
+        with change.recording(self.env, amendment):
+            if self.action == "remove":
+                current = self.partner_id.payment_fa_id
+                if not current:
+                    raise UserError(
+                        _("The registrant has no payment address to remove.")
+                    )
+                current.action_remove()
+            else:
+                vals = {"partner_id": self.partner_id.id, "kind": self.kind}
+                for fname in KIND_FIELDS.get(self.kind, ()):
+                    vals[fname] = self[fname].id if fname == "bank_id" else self[fname]
+                self.env["g2p.payment.fa"].create(vals)
         return {"type": "ir.actions.act_window_close"}

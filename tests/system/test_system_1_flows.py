@@ -67,6 +67,30 @@ def test_removed_fa_is_unlinked_from_spar(admin, fa_manager, spar, proxy):
     assert_consistent(admin, spar, proxy, partner_ids, fa_changes_only=False)
 
 
+def test_new_registrant_id_is_mapped_in_spar_within_seconds(admin, spar, proxy):
+    """Two rows in one commit: unlink the old SPAR ID, then link the new one.
+    The job that sends the unlink queues the link at once; left to the
+    recovery cron, SPAR would map nothing for the person for up to a minute.
+    """
+    (partner_id,) = h.create_registrants(admin, 1, "Renumbered")
+    admin("g2p.payment.fa", "create", h.fa_vals(partner_id, "+254700100303"))
+    h.wait_drained(admin, [partner_id], DRAIN_TIMEOUT)
+    ((old_spar_id, fa),) = h.current_fas(admin, [partner_id]).values()
+    (partner,) = admin("res.partner", "read", [partner_id], ["registrant_ref"])
+    admin(
+        "res.partner",
+        "write",
+        [partner_id],
+        {"registrant_ref": f"{partner['registrant_ref']}R"},
+    )
+    h.wait_drained(admin, [partner_id], 5)
+    ((new_spar_id, _fa),) = h.current_fas(admin, [partner_id]).values()
+    assert spar.resolve([old_spar_id, new_spar_id]) == {
+        old_spar_id: None,
+        new_spar_id: fa,
+    }
+
+
 def test_odk_import_puts_imported_registrants_into_spar(admin, spar, proxy):
     replay_lib = h.odk_replay_module()
     fixtures = replay_lib.load_fixtures()
@@ -96,6 +120,39 @@ def test_odk_import_puts_imported_registrants_into_spar(admin, spar, proxy):
     rows = h.outbox_rows(admin, partner_ids)
     assert {r["state"] for r in rows} == {"done"}
     assert_consistent(admin, spar, proxy, partner_ids)
+
+
+def test_odk_edit_removing_the_payment_number_unmaps_it_in_spar(admin, spar, proxy):
+    replay_lib = h.odk_replay_module()
+    fixtures = replay_lib.load_fixtures()
+    ids = fixtures["instance_ids"]
+    with replay_lib.ReplayServer(fixtures, "system-replay-pw") as replay:
+        config_id = h.replay_import_config(
+            admin, replay, "Replayed Central (payment removed)"
+        )
+        admin("g2p.odk.import.config", "action_import_now", [config_id])
+        records = admin(
+            "g2p.odk.import.record",
+            "search_read",
+            [("config_id", "=", config_id), ("state", "=", "done")],
+            ["instance_id", "partner_id"],
+        )
+        partner_of = {r["instance_id"]: r["partner_id"][0] for r in records}
+        # Chen (kind set to none) and Dalia (e-mail wallet address removed).
+        partner_ids = [partner_of[ids["iban"]], partner_of[ids["email"]]]
+        h.wait_drained(admin, partner_ids, DRAIN_TIMEOUT)
+        before = h.current_fas(admin, partner_ids).values()
+        assert spar.resolve([sid for sid, _fa in before]) == dict(before)
+        # The edits made in Central are imported by the next poll.
+        replay.phase = "after_edit"
+        admin("g2p.odk.import.config", "action_import_now", [config_id])
+    h.wait_drained(admin, partner_ids, DRAIN_TIMEOUT)
+    after = h.current_fas(admin, partner_ids).values()
+    assert [fa for _sid, fa in after] == [None, None]
+    assert spar.resolve([sid for sid, _fa in after]) == dict(after)
+    rows = h.outbox_rows(admin, partner_ids)
+    assert sorted(r["operation"] for r in rows) == ["link", "link", "unlink", "unlink"]
+    assert_consistent(admin, spar, proxy, partner_ids, fa_changes_only=False)
 
 
 def _portal_installed(admin):

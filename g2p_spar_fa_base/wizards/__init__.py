@@ -1,0 +1,1 @@
+from . import base_partner_merge
