@@ -12,7 +12,6 @@ runner -- with the FA sync pointed at a fault proxy in front of the mapper,
 which logs every request for the order checks.
 """
 
-import base64
 import contextlib
 import os
 import shutil
@@ -138,15 +137,6 @@ def _set_params(stack, params):
     )
 
 
-def _with_secret_key(odoo_conf):
-    """The ODK configurations the tests create store their password sealed
-    under ``g2p_secret_key``: give Odoo one unless the stack already does."""
-    if "\ng2p_secret_key" in odoo_conf:
-        return odoo_conf
-    key = base64.urlsafe_b64encode(os.urandom(32)).decode()
-    return odoo_conf.replace("[options]\n", f"[options]\ng2p_secret_key = {key}\n", 1)
-
-
 class System:
     """Odoo of the system tests and what drives it."""
 
@@ -213,7 +203,7 @@ def system(stack, stack_module):
     _set_params(stack, params)
     base_config = stack.odoo_config(workers=2)
     config = stack.root / "odoo-system.conf"
-    config.write_text(_with_secret_key(base_config.read_text()))
+    config.write_text(base_config.read_text())
     with proxy:
         running = System(stack, config, _free_port(), proxy)
         running.start()
