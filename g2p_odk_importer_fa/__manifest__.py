@@ -1,7 +1,7 @@
 {
     "name": "G2P ODK Importer (payment FA)",
     "summary": "Import registrations and their payment FA from ODK Central",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.0.1",
     "category": "G2P",
     "license": "AGPL-3",
     "author": "OpenG2P SPAR FA contributors",

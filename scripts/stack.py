@@ -16,6 +16,7 @@ virtualenvs everything else runs in.
 """
 
 import argparse
+import base64
 import contextlib
 import hashlib
 import json
@@ -233,6 +234,14 @@ class Stack:
         if not self.verifier_secret_file.is_file():
             self.verifier_secret_file.write_text(os.urandom(16).hex())
             self.verifier_secret_file.chmod(0o600)
+        # Seals the secrets Odoo stores (see g2p_spar_fa_sync's CONFIGURE):
+        # a Fernet key, kept so that a restarted stack still reads them.
+        self.secret_key_file = self.keys / "g2p-secret-key"
+        if not self.secret_key_file.is_file():
+            self.secret_key_file.write_text(
+                base64.urlsafe_b64encode(os.urandom(32)).decode()
+            )
+            self.secret_key_file.chmod(0o600)
 
     def verifier_secret(self):
         return self.verifier_secret_file.read_text()
@@ -536,6 +545,7 @@ class Stack:
             f"g2p_spar_sender_id = {SPAR_SENDER_ID}\n"
             f"g2p_spar_receiver_id = {SPAR_RECEIVER_ID}\n"
             f"g2p_spar_private_key_file = {self.private_key}\n"
+            f"g2p_secret_key = {self.secret_key_file.read_text()}\n"
             "\n[queue_job]\n"
             "channels = root:4,root.spar:2\n"
         )

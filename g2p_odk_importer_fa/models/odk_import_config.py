@@ -8,7 +8,8 @@ import psycopg2
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import split_every
+from odoo.tools import SQL, split_every
+from odoo.tools.sql import column_exists
 
 from ..lib import odk_client, submission_mapping
 
@@ -49,9 +50,18 @@ class G2pOdkImportConfig(models.Model):
     form_id = fields.Char(string="Form ID", required=True, help="The xmlFormId.")
     username = fields.Char(string="Account e-mail", required=True)
     password = fields.Char(
+        compute="_compute_password",
+        inverse="_inverse_password",
         groups=ADMIN,
         copy=False,
-        help="Readable by administrators only; never logged.",
+        help="Write-only: stored encrypted with the key of the server "
+        "configuration, never shown again, never logged.",
+    )
+    # What is stored: ciphertext only (see g2p.secret.box), for the import
+    # to log in with; a dump or backup of the database does not reveal it.
+    password_encrypted = fields.Char(groups=ADMIN, copy=False, readonly=True)
+    has_password = fields.Boolean(
+        string="Password stored", compute="_compute_has_password"
     )
     field_mapping = fields.Text(
         required=True,
@@ -91,6 +101,40 @@ class G2pOdkImportConfig(models.Model):
         ),
     ]
 
+    def _compute_password(self):
+        self.password = False
+
+    def _inverse_password(self):
+        box = self.env["g2p.secret.box"]
+        for config in self:
+            config.password_encrypted = config.password and box._seal(config.password)
+
+    def _compute_has_password(self):
+        for config in self:
+            config.has_password = bool(config.sudo().password_encrypted)
+
+    @api.model
+    def _seal_clear_passwords(self):
+        """Upgrade from 17.0.1.0.0, which kept the password in clear in the
+        column ``password``: seal each one, then drop the column."""
+        cr = self.env.cr
+        if not column_exists(cr, self._table, "password"):
+            return
+        cr.execute(
+            SQL(
+                "SELECT id, password FROM %s WHERE password IS NOT NULL "
+                "AND password != ''",
+                SQL.identifier(self._table),
+            )
+        )
+        box = self.env["g2p.secret.box"]
+        for config_id, password in cr.fetchall():
+            self.browse(config_id).sudo().password_encrypted = box._seal(password)
+        self.env.flush_all()
+        cr.execute(
+            SQL("ALTER TABLE %s DROP COLUMN password", SQL.identifier(self._table))
+        )
+
     def _compute_counts(self):
         groups = self.env["g2p.odk.import.record"]._read_group(
             [("config_id", "in", self.ids)], ["config_id", "state"], ["__count"]
@@ -127,9 +171,13 @@ class G2pOdkImportConfig(models.Model):
     def _client(self):
         self.ensure_one()
         config = self.sudo()
+        password = ""
+        if config.password_encrypted:
+            password = self.env["g2p.secret.box"]._open(config.password_encrypted)
+            password = password.decode("utf-8")
         try:
             return odk_client.OdkCentralClient(
-                config.central_url, config.username, config.password or ""
+                config.central_url, config.username, password
             )
         except odk_client.OdkError as exc:
             raise UserError(str(exc)) from exc

@@ -8,7 +8,7 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import config
 
-from ..lib import spar_protocol
+from ..lib import secret_box, spar_protocol
 
 PARAM_PREFIX = "g2p_spar_fa_sync."
 # Deployment-level fallbacks in the Odoo server configuration file: the
@@ -40,6 +40,9 @@ class SparSettings:
     sending_timeout_seconds: int = 600
     verify_after_push: bool = True
     private_key_pem: bytes = dataclasses.field(default=b"", repr=False)
+    # Why a stored key could not be read: sending stops with this reason,
+    # while what needs no key (e.g. the recovery cron) goes on.
+    private_key_problem: str = ""
 
     @property
     def key_fingerprint(self):
@@ -76,7 +79,7 @@ class G2pSparConnector(models.AbstractModel):
         read = read or (lambda name: params.get_param(PARAM_PREFIX + name))
         values = {}
         for field in dataclasses.fields(SparSettings):
-            if field.name == "private_key_pem":
+            if field.name.startswith("private_key_"):
                 continue
             raw = read(field.name)
             if raw in (None, False, "") and field.name in SERVER_OPTIONS:
@@ -84,7 +87,9 @@ class G2pSparConnector(models.AbstractModel):
             if raw in (None, False, ""):
                 continue
             values[field.name] = self._coerce(field, raw)
-        values["private_key_pem"] = self._private_key_pem(params)
+        values["private_key_pem"], values["private_key_problem"] = (
+            self._private_key_pem(params)
+        )
         return SparSettings(**values)
 
     @api.model
@@ -115,19 +120,42 @@ class G2pSparConnector(models.AbstractModel):
 
     @api.model
     def _private_key_pem(self, params):
+        """The key in force and, when the uploaded one cannot be opened,
+        why (as ``(pem, problem)``)."""
         source = self._private_key_source(params)
         if source == "settings":
-            return params.get_param(KEY_PARAM).encode()
+            try:
+                return self.env["g2p.secret.box"]._open(params.get_param(KEY_PARAM)), ""
+            except UserError as exc:
+                return b"", exc.args[0]
         if source == "file":
-            return Path(config[PRIVATE_KEY_FILE_OPTION]).read_bytes()
-        return b""
+            return Path(config[PRIVATE_KEY_FILE_OPTION]).read_bytes(), ""
+        return b"", ""
+
+    @api.model
+    def _store_private_key(self, pem):
+        """Keep an uploaded key, sealed: the database (and so every backup)
+        holds ciphertext only. A record rule keeps the parameter out of
+        *System Parameters*; only the connector opens it."""
+        sealed = self.env["g2p.secret.box"]._seal(pem)
+        self.env["ir.config_parameter"].sudo().set_param(KEY_PARAM, sealed)
+
+    @api.model
+    def _seal_stored_private_key(self):
+        """Upgrade from 17.0.1.0.0, which kept the uploaded key in clear."""
+        stored = self.env["ir.config_parameter"].sudo().get_param(KEY_PARAM)
+        if stored and not secret_box.is_sealed(stored):
+            self._store_private_key(stored.encode())
 
     @api.model
     def _client(self, settings):
         if not settings.spar_url:
             raise UserError(_("SPAR URL is not configured."))
         if not settings.private_key_pem:
-            raise UserError(_("The SPAR partner private key is not configured."))
+            raise UserError(
+                settings.private_key_problem
+                or _("The SPAR partner private key is not configured.")
+            )
         fingerprint = settings.key_fingerprint
         signer = _signers.get(fingerprint)
         if signer is None:

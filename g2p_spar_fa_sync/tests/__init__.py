@@ -6,4 +6,5 @@ from . import (
     test_partner_merge,
     test_read_back,
     test_reconciliation,
+    test_secrets,
 )

@@ -4,19 +4,23 @@ import itertools
 import socket
 import uuid
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields, sql_db
+from odoo.tools import config
 
 from odoo.addons.g2p_spar_fa_base.tests.common import PaymentFaCommon
 from odoo.addons.queue_job.exception import RetryableJobError
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..lib import spar_push
+from ..lib import secret_box, spar_push
+from ..models.secret_box import SECRET_KEY_OPTION
 
 _refs = itertools.count(1)
 PARAM = "g2p_spar_fa_sync."
 # The SPAR mapper's own database on the test stack (scripts/stack.py).
 SPAR_DB = "spar_mapper"
+TEST_SECRET_KEY = secret_box.generate_key()
 
 
 class SparSyncCommon(PaymentFaCommon):
@@ -32,6 +36,10 @@ class SparSyncCommon(PaymentFaCommon):
         cls.Outbox = cls.env["g2p.spar.outbox"]
         cls.connector = cls.env["g2p.spar.connector"]
         cls.run_tag = uuid.uuid4().hex[:10].upper()
+        # What g2p_secret_key in the server configuration gives a deployment.
+        cls.startClassPatcher(
+            patch.dict(config.options, {SECRET_KEY_OPTION: TEST_SECRET_KEY})
+        )
 
     def _registrant(self, name="Registrant"):
         return self._create_registrant(

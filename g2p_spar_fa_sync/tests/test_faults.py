@@ -92,13 +92,12 @@ class TestFaults(SparSyncCommon):
         partner = self._registrant()
         fa = self._mobile_fa(partner, "+254712345699")
         other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._set(
-            "private_key",
+        self.connector._store_private_key(
             other_key.private_bytes(
                 serialization.Encoding.PEM,
                 serialization.PrivateFormat.PKCS8,
                 serialization.NoEncryption(),
-            ).decode(),
+            )
         )
         for _attempt in range(5):
             self.drain()

@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import base64
+import contextlib
 import dataclasses
+import os
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
@@ -8,7 +10,6 @@ from odoo.tools import config
 
 from odoo.addons.g2p_spar_fa_sync.lib import spar_protocol
 from odoo.addons.g2p_spar_fa_sync.models.spar_connector import (
-    KEY_PARAM,
     PARAM_PREFIX,
     PRIVATE_KEY_FILE_OPTION,
     SERVER_OPTIONS,
@@ -49,9 +50,15 @@ class ResConfigSettings(models.TransientModel):
     )
     g2p_spar_private_key_upload = fields.Binary(
         string="New Partner Private Key",
-        help="PEM file of the RSA key SPAR knows the public half of. Stored on "
-        "saving; never shown again.",
+        compute="_compute_g2p_spar_private_key_upload",
+        inverse="_inverse_g2p_spar_private_key_upload",
+        help="PEM file of the RSA key SPAR knows the public half of. Stored "
+        "encrypted on saving; never shown again.",
     )
+    # The upload, sealed the moment it arrives: neither the filestore (a
+    # stored Binary is an attachment) nor this table ever holds it in clear,
+    # not even between the upload and "Save" or "Test Connection".
+    g2p_spar_private_key_sealed = fields.Char(groups="base.group_system")
     g2p_spar_private_key_state = fields.Char(
         string="Partner Private Key", compute="_compute_g2p_spar_private_key_state"
     )
@@ -148,14 +155,61 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             settings.g2p_spar_channel_capacity = text
 
+    def _compute_g2p_spar_private_key_upload(self):
+        self.g2p_spar_private_key_upload = False
+
+    def _inverse_g2p_spar_private_key_upload(self):
+        box = self.env["g2p.secret.box"]
+        for settings in self:
+            upload = settings.g2p_spar_private_key_upload
+            settings.g2p_spar_private_key_sealed = upload and box._seal(
+                base64.b64decode(upload)
+            )
+
     @api.model
-    def _read_private_key(self, data):
-        pem = base64.b64decode(data)
+    def _purge_private_key_attachments(self):
+        """Upgrade from 17.0.1.0.0, whose upload field was a stored Binary:
+        each key uploaded (saved or only tested) became an attachment, a file
+        of the filestore readable by any local account (0644 under the usual
+        umask) that outlived the saving. Removes the attachments and, once
+        the upgrade commits, their files (unless another attachment shares
+        one)."""
+        Attachment = self.env["ir.attachment"].sudo()
+        leftovers = Attachment.search(
+            [
+                ("res_model", "=", self._name),
+                ("res_field", "=", "g2p_spar_private_key_upload"),
+            ]
+        )
+        fnames = {fname for fname in leftovers.mapped("store_fname") if fname}
+        leftovers.unlink()
+        if not fnames:
+            return
+        self.env.cr.execute(
+            "SELECT store_fname FROM ir_attachment WHERE store_fname IN %s",
+            (tuple(fnames),),
+        )
+        fnames -= {fname for (fname,) in self.env.cr.fetchall()}
+        paths = [Attachment._full_path(fname) for fname in fnames]
+
+        @self.env.cr.postcommit.add
+        def _remove_files():
+            for path in paths:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(path)
+
+    def _uploaded_private_key(self):
+        """The PEM uploaded on this screen (b"" if none), once it has proved
+        to be a usable key."""
+        self.ensure_one()
+        if not self.g2p_spar_private_key_sealed:
+            return b""
+        pem = self.env["g2p.secret.box"]._open(self.g2p_spar_private_key_sealed)
         try:
             spar_protocol.RequestSigner(pem)
         except spar_protocol.SparKeyError as exc:
             raise UserError(str(exc)) from None
-        return pem.decode("ascii", errors="strict")
+        return pem
 
     def set_values(self):
         for settings in self:
@@ -168,12 +222,10 @@ class ResConfigSettings(models.TransientModel):
                         )
                     )
         res = super().set_values()
-        upload = self[:1].g2p_spar_private_key_upload
+        upload = self[:1]._uploaded_private_key()
         if upload:
-            self.env["ir.config_parameter"].sudo().set_param(
-                KEY_PARAM, self._read_private_key(upload)
-            )
-            self.g2p_spar_private_key_upload = False
+            self.env["g2p.spar.connector"]._store_private_key(upload)
+            self.g2p_spar_private_key_sealed = False
         return res
 
     def _spar_settings_on_screen(self):
@@ -191,12 +243,10 @@ class ResConfigSettings(models.TransientModel):
         settings = self.env["g2p.spar.connector"]._settings(
             read=lambda name: self[field_of[_param(name)]]
         )
-        if self.g2p_spar_private_key_upload:
+        upload = self._uploaded_private_key()
+        if upload:
             settings = dataclasses.replace(
-                settings,
-                private_key_pem=self._read_private_key(
-                    self.g2p_spar_private_key_upload
-                ).encode(),
+                settings, private_key_pem=upload, private_key_problem=""
             )
         return settings
 
@@ -221,7 +271,9 @@ class ResConfigSettings(models.TransientModel):
         if not settings.spar_url:
             return _("No SPAR URL is configured.")
         if not settings.private_key_pem:
-            return _("No partner private key is configured.")
+            return settings.private_key_problem or _(
+                "No partner private key is configured."
+            )
         try:
             client = self.env["g2p.spar.connector"]._new_client(
                 settings, spar_protocol.RequestSigner(settings.private_key_pem)
