@@ -23,6 +23,7 @@ from g2p_spar_fa_sync.lib.spar_push import (
     push_batch,
     read_back,
     resolve_fas,
+    snapshot_details,
 )
 
 
@@ -58,19 +59,23 @@ class ScriptedClient:
         return self._answer("unlink", items)
 
     def resolve(self, ids, scope="details"):
+        """``resolved``: {id: fa} or {id: (fa, additional_info)}."""
         self.calls.append(("resolve", list(ids)))
         if self.resolve_error:
             raise self.resolve_error
+        held = {
+            i: value if isinstance(value, tuple) else (value, ())
+            for i, value in self.resolved.items()
+        }
         outcomes = {
             i: sp.Outcome(
                 "resolve",
                 i,
                 i,
-                sp.OutcomeKind.DONE
-                if i in self.resolved
-                else sp.OutcomeKind.NOT_LINKED,
+                sp.OutcomeKind.DONE if i in held else sp.OutcomeKind.NOT_LINKED,
                 "succ",
-                fa=self.resolved.get(i),
+                fa=held.get(i, (None,))[0],
+                additional_info=held.get(i, (None, None))[1],
             )
             for i in ids
         }
@@ -78,7 +83,12 @@ class ScriptedClient:
 
 
 def item(
-    ref, operation="link", fa="phone:+254712345678", rejections=0, server_errors=0
+    ref,
+    operation="link",
+    fa="phone:+254712345678",
+    rejections=0,
+    server_errors=0,
+    **details,
 ):
     return PushItem(
         ref,
@@ -87,6 +97,29 @@ def item(
         fa,
         signature_rejections=rejections,
         server_errors=server_errors,
+        **details,
+    )
+
+
+KEY = b"test-key"
+BANK = "account_no:0123456789@TESTBICXXX"
+
+
+def bank_item(ref, operation):
+    """A bank FA's snapshot: name and kind, no payment phone."""
+    _phone, info = snapshot_details("bank", None, "Amina", KEY)
+    return item(ref, operation, BANK, name="Amina", additional_info=info)
+
+
+def mobile_item(ref, operation):
+    phone, info = snapshot_details("mobile", "+254712345678", "Amina", KEY)
+    return item(
+        ref,
+        operation,
+        "phone:+254712345678",
+        name="Amina",
+        phone_number=phone,
+        additional_info=info,
     )
 
 
@@ -101,7 +134,7 @@ def test_link_conflict_falls_back_to_update():
             "update": kind(sp.OutcomeKind.DONE),
         }
     )
-    result = push_batch(client, [item("a")])["a"]
+    result = push_batch(client, [mobile_item("a", "link")])["a"]
     assert (result.outcome, result.sent_operation) == ("done", "update")
     assert [c[0] for c in client.calls] == ["link", "update"]
 
@@ -113,7 +146,7 @@ def test_conflicts_that_never_settle_wait_for_a_later_attempt():
             "update": kind(sp.OutcomeKind.NOT_LINKED),
         }
     )
-    result = push_batch(client, [item("a")])["a"]
+    result = push_batch(client, [mobile_item("a", "link")])["a"]
     assert result.outcome == "retry"
     assert len(client.calls) == MAX_ROUNDS
 
@@ -166,10 +199,10 @@ def test_read_back_verifies_each_row_against_what_spar_resolves():
         },
     )
     expected = {
-        "1": ("token:a@REG", "phone:+254712345678"),
-        "2": ("token:b@REG", "phone:+254712345678"),
-        "3": ("token:c@REG", "phone:+254712345678"),
-        "4": ("token:a@REG", "phone:+254712345678"),
+        "1": ("token:a@REG", "phone:+254712345678", ()),
+        "2": ("token:b@REG", "phone:+254712345678", ()),
+        "3": ("token:c@REG", "phone:+254712345678", ()),
+        "4": ("token:a@REG", "phone:+254712345678", ()),
     }
     results = read_back(client, expected)
     assert {ref: r.verification for ref, r in results.items()} == {
@@ -190,7 +223,7 @@ def test_read_back_raises_when_spar_cannot_resolve():
         {}, resolve_error=sp.SparTransientError("timeout", action="resolve")
     )
     with pytest.raises(sp.SparTransientError):
-        read_back(client, {"1": ("token:a@REG", "phone:+254712345678")})
+        read_back(client, {"1": ("token:a@REG", "phone:+254712345678", ())})
 
 
 class ChokingClient(ScriptedClient):
@@ -304,7 +337,7 @@ def test_the_real_mapper_choking_on_one_item_fails_it_alone(spar_stack):
         timeout=(5, 60),
     ) as client:
         results = push_batch(client, items)
-        expected = {i.reference_id: (i.spar_id, i.fa) for i in items}
+        expected = {i.reference_id: (i.spar_id, i.fa, ()) for i in items}
         del expected["bad"]
         verdicts = read_back(client, expected)
         assert set(verdicts.values()) == {ReadBack("verified")}
@@ -318,3 +351,83 @@ def test_the_real_mapper_choking_on_one_item_fails_it_alone(spar_stack):
     assert last.outcome == "failed"
     assert "HTTP 500 (G2P-REQ-100)" in last.error
     assert poison_fa[20:40] not in last.error
+
+
+def test_snapshot_without_phone_replaces_the_mapping_unlink_first():
+    # SPAR's update keeps a field sent empty: the old payment phone would stay.
+    client = ScriptedClient(
+        {"unlink": kind(sp.OutcomeKind.DONE), "link": kind(sp.OutcomeKind.DONE)}
+    )
+    result = push_batch(client, [bank_item("a", "update")])["a"]
+    assert (result.outcome, result.sent_operation) == ("done", "link")
+    # Two requests, unlink first: SPAR fails one request naming an id twice.
+    assert client.calls == [("unlink", ["token:a@REG"]), ("link", ["token:a@REG"])]
+
+
+def test_snapshot_with_phone_is_an_update():
+    client = ScriptedClient({"update": kind(sp.OutcomeKind.DONE)})
+    result = push_batch(client, [mobile_item("a", "update")])["a"]
+    assert (result.outcome, result.sent_operation) == ("done", "update")
+    assert [c[0] for c in client.calls] == ["update"]
+
+
+def test_link_of_a_mapped_id_without_phone_relinks():
+    links = iter([sp.OutcomeKind.ALREADY_LINKED, sp.OutcomeKind.DONE])
+    client = ScriptedClient(
+        {
+            "link": lambda _item: next(links),
+            "unlink": kind(sp.OutcomeKind.DONE),
+        }
+    )
+    result = push_batch(client, [bank_item("a", "link")])["a"]
+    assert (result.outcome, result.sent_operation) == ("done", "link")
+    assert [c[0] for c in client.calls] == ["link", "unlink", "link"]
+
+
+def test_relink_whose_unlink_is_refused_never_links():
+    client = ScriptedClient(
+        {"unlink": kind(sp.OutcomeKind.PERMANENT), "link": kind(sp.OutcomeKind.DONE)}
+    )
+    result = push_batch(client, [bank_item("a", "update")])["a"]
+    assert result.outcome == "failed"
+    assert [c[0] for c in client.calls] == ["unlink"]
+
+
+def test_read_back_compares_the_details_spar_returns():
+    _phone, ours = snapshot_details("mobile", "+254712345678", "Amina", KEY)
+    _phone, stale = snapshot_details("mobile", "+254712345678", "Old Name", KEY)
+    client = ScriptedClient(
+        {},
+        resolved={
+            "token:a@REG": ("phone:+254712345678", ours),
+            "token:b@REG": ("phone:+254712345678", stale),
+        },
+    )
+    results = read_back(
+        client,
+        {
+            "1": ("token:a@REG", "phone:+254712345678", ours),
+            "2": ("token:b@REG", "phone:+254712345678", ours),
+        },
+    )
+    assert results["1"].verification == "verified"
+    assert results["2"].verification == "mismatch"
+
+
+def test_snapshot_details_publish_neither_name_nor_phone():
+    phone, info = snapshot_details("mobile", "+254712345678", "Amina", KEY)
+    assert phone == "+254712345678"
+    assert "254712345678" not in repr(info) and "Amina" not in repr(info)
+    assert info[0]["fa_kind"] == "mobile"
+    assert snapshot_details("bank", "+254712345678", "Amina", KEY)[0] is None
+    # Each of name, phone and key changes the digest.
+    digests = {
+        snapshot_details(*args)[1][0]["details_digest"]
+        for args in (
+            ("mobile", "+254712345678", "Amina", KEY),
+            ("mobile", "+254712345679", "Amina", KEY),
+            ("mobile", "+254712345678", "Amina O.", KEY),
+            ("mobile", "+254712345678", "Amina", b"other key"),
+        )
+    }
+    assert len(digests) == 4

@@ -427,8 +427,10 @@ def classify_outcome(action, status, reason_code=None, reason_message=None):
 class Outcome:
     """The server's answer for one item, matched by ``reference_id``.
 
-    ``fa`` is set for a resolve (scope "details") of a linked id only.
-    ``status`` is None when the server sent nothing back for the item.
+    ``fa`` and ``additional_info`` (a tuple) are set for a resolve (scope
+    "details") of a linked id only: SPAR's resolve returns no other field of
+    the mapping. ``status`` is None when the server sent nothing back for the
+    item.
     """
 
     action: str
@@ -439,6 +441,7 @@ class Outcome:
     reason_code: str | None = None
     reason_message: str | None = None
     fa: str | None = None
+    additional_info: tuple | None = None
 
     @property
     def linked(self):
@@ -833,7 +836,7 @@ class SparClient:
             reason_code = answer.get("status_reason_code")
             reason_message = answer.get("status_reason_message")
             kind = classify_outcome(action, status, reason_code, reason_message)
-            fa = answer.get("fa") or None
+            resolved = action == "resolve" and kind is OutcomeKind.DONE
             outcomes[reference_id] = Outcome(
                 action,
                 reference_id,
@@ -842,7 +845,10 @@ class SparClient:
                 status,
                 reason_code,
                 reason_message,
-                fa=fa if action == "resolve" and kind is OutcomeKind.DONE else None,
+                fa=(answer.get("fa") or None) if resolved else None,
+                additional_info=(
+                    tuple(answer.get("additional_info") or ()) if resolved else None
+                ),
             )
         return outcomes
 

@@ -3,12 +3,15 @@
 Plain Python (no Odoo): the outbox model claims rows and stores what this
 returns; everything about talking to SPAR -- grouping by action, falling back
 between link and update on SPAR's answer, telling transient from permanent
-failures, verifying by resolve -- happens here, testable against the real
-mapper without a database.
+failures, making SPAR hold exactly the snapshot, verifying by resolve --
+happens here, testable against the real mapper without a database.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from dataclasses import dataclass
 
 from .spar_protocol import (
@@ -30,10 +33,6 @@ SIGNATURE_ATTEMPTS = 3
 # link -> update -> link covers "mapped meanwhile" and "unmapped meanwhile";
 # a row still bouncing after that waits for a later attempt.
 MAX_ROUNDS = 3
-FALLBACK = {
-    (OutcomeKind.ALREADY_LINKED, "link"): "update",
-    (OutcomeKind.NOT_LINKED, "update"): "link",
-}
 # A row SPAR fails alone with HTTP 5xx this many times in a row is failed:
 # something in the row itself (an over-long value, say) breaks SPAR, and
 # retrying it forever would keep it, and its registrant, out of sight.
@@ -42,6 +41,28 @@ SERVER_ERROR_ATTEMPTS = 5
 SPLIT_HTTP = frozenset({400, 413, 422})
 # Resolved (yes/no) to learn whether SPAR answers at all; no registrant has it.
 PROBE_ID = "token:g2p-spar-fa-sync-probe@probe"
+
+
+def payment_phone(kind, msisdn):
+    """The phone SPAR holds for an FA: a wallet's own number, none for other
+    kinds (a contact number never becomes a payment destination)."""
+    return (msisdn or None) if kind == "mobile" else None
+
+
+def snapshot_details(kind, msisdn, name, key):
+    """(phone_number, additional_info) SPAR must hold beside the FA.
+
+    SPAR's resolve returns the FA and additional_info of a mapping, never the
+    name or phone it stores: so additional_info carries, beside the FA kind,
+    a digest of the name and phone keyed with ``key`` (bytes, a secret of the
+    database). A read-back then sees whether SPAR holds this snapshot's name
+    and phone, and whoever resolves learns nothing from the digest.
+    """
+    phone = payment_phone(kind, msisdn)
+    digest = hmac.new(
+        key, json.dumps([name or "", phone or ""]).encode(), hashlib.sha256
+    ).hexdigest()
+    return phone, ({"fa_kind": kind, "details_digest": digest},)
 
 
 @dataclass(frozen=True)
@@ -80,11 +101,33 @@ class PushResult:
 @dataclass(frozen=True)
 class ReadBack:
     """What SPAR resolved for one pushed row: ``verification`` is "verified"
-    when it holds exactly the FA sent, else "mismatch" with what it holds
+    when it holds exactly the snapshot expected (FA and additional_info, so
+    name and phone through its digest), else "mismatch" with the FA it holds
     instead, masked, in ``spar_fa_masked``."""
 
     verification: str
     spar_fa_masked: str | None = None
+
+
+def _overwrite(item):
+    """How to replace a mapping SPAR holds with ``item``'s snapshot.
+
+    SPAR's update keeps every field sent empty: an update without a phone
+    would leave the old payment phone in SPAR. Such a snapshot replaces the
+    mapping instead, an unlink then a link (``relink``).
+    """
+    if item.name and item.phone_number and item.additional_info:
+        return "update"
+    return "relink"
+
+
+def _fallback(kind, operation, item):
+    """The operation to send instead after SPAR's answer, or None."""
+    if (kind, operation) == (OutcomeKind.ALREADY_LINKED, "link"):
+        return _overwrite(item)
+    if (kind, operation) == (OutcomeKind.NOT_LINKED, "update"):
+        return "link"
+    return None
 
 
 def _request_items(operation, items):
@@ -113,18 +156,37 @@ def _describe(outcome):
 def push_batch(client, items):
     """Send ``items`` (distinct SPAR ids) and return {reference_id: PushResult}.
 
-    One request per action and round. A whole-request failure applies to
-    every item of that request only: a bad unlink batch does not stop links,
-    and a request failed for one item it carries is split to isolate it.
+    An item to map without an FA fails without reaching SPAR. One request
+    per action and round. A whole-request failure applies to every item of
+    that request only: a bad unlink batch does not stop links, and a request
+    failed for one item it carries is split to isolate it. A relink goes in
+    the round's unlink request and, once its mapping is gone, in the round's
+    link request: two requests, in that order, as SPAR fails a request
+    naming an id twice.
     """
     push = _Push(client)
-    planned = [(item, item.operation) for item in items]
+    for item in items:
+        if item.operation != "unlink" and not item.fa:
+            push.results[item.reference_id] = PushResult(
+                "failed", error="no FA of the registrant's history to send"
+            )
+    planned = [
+        (item, _overwrite(item) if item.operation == "update" else item.operation)
+        for item in items
+        if item.reference_id not in push.results
+    ]
     for _round in range(MAX_ROUNDS):
+        groups = {op: [] for op in ("unlink", "relink", "link", "update")}
+        for item, op in planned:
+            groups[op].append(item)
         fallbacks = []
-        for operation in ("unlink", "link", "update"):
-            group = [item for item, op in planned if op == operation]
-            if group:
-                fallbacks += push.send(operation, group)
+        if groups["unlink"] or groups["relink"]:
+            relinks = {item.reference_id for item in groups["relink"]}
+            unlinked = push.send("unlink", groups["unlink"] + groups["relink"], relinks)
+            groups["link"] += [item for item, _op in unlinked]
+        for operation in ("link", "update"):
+            if groups[operation]:
+                fallbacks += push.send(operation, groups[operation])
         planned = fallbacks
         if not planned:
             break
@@ -148,8 +210,10 @@ class _Push:
         # finds SPAR failing every request (False).
         self.spar_answers = None
 
-    def send(self, operation, group):
-        """One request; fills ``results`` and returns the items to send again.
+    def send(self, operation, group, relinks=frozenset()):
+        """One request; fills ``results`` and returns the items to send again,
+        with their operation. Items whose reference id is in ``relinks`` come
+        back to be linked once SPAR no longer maps their id.
 
         A request SPAR fails as a whole for what it carries is split in
         halves until the item it chokes on is alone: the others get through
@@ -160,8 +224,8 @@ class _Push:
         except SparError as error:
             if len(group) > 1 and self._blames_items(error):
                 half = len(group) // 2
-                return self.send(operation, group[:half]) + self.send(
-                    operation, group[half:]
+                return self.send(operation, group[:half], relinks) + self.send(
+                    operation, group[half:], relinks
                 )
             self._record_error(group, error)
             return []
@@ -177,8 +241,13 @@ class _Push:
                     item, outcome.reason_code
                 ),
             }
-            fallback = FALLBACK.get((outcome.kind, operation))
-            if fallback:
+            fallback = _fallback(outcome.kind, operation, item)
+            if item.reference_id in relinks and outcome.kind in (
+                OutcomeKind.DONE,
+                OutcomeKind.ALREADY_ABSENT,
+            ):
+                again.append((item, "link"))
+            elif fallback:
                 again.append((item, fallback))
             elif outcome.kind in (OutcomeKind.DONE, OutcomeKind.ALREADY_ABSENT):
                 self.results[item.reference_id] = PushResult(
@@ -277,28 +346,41 @@ def _error_outcome(error, item):
 
 
 def read_back(client, expected, batch_size=1000):
-    """{reference_id: ReadBack} for ``expected``, {reference_id: (spar_id, fa)}.
+    """{reference_id: ReadBack} for ``expected``, {reference_id: (spar_id,
+    fa, additional_info)}: the snapshot SPAR must hold, derived from the FA
+    record, never from what a row says it sent.
 
     Raises SparError when SPAR cannot answer: the rows stay unverified.
     """
-    held = resolve_fas(
-        client, sorted({spar_id for spar_id, _fa in expected.values()}), batch_size
+    held = resolve_mappings(
+        client, sorted({want[0] for want in expected.values()}), batch_size
     )
     results = {}
-    for reference_id, (spar_id, fa) in expected.items():
+    for reference_id, (spar_id, fa, additional_info) in expected.items():
         found = held.get(spar_id)
-        if found == fa:
+        if found == (fa, tuple(additional_info)):
             results[reference_id] = ReadBack("verified")
         else:
-            results[reference_id] = ReadBack("mismatch", redact(found))
+            results[reference_id] = ReadBack("mismatch", redact(found and found[0]))
     return results
 
 
-def resolve_fas(client, spar_ids, batch_size=1000):
-    """{spar_id: FA SPAR resolves, or None when unmapped}, in batches."""
+def resolve_mappings(client, spar_ids, batch_size=1000):
+    """{spar_id: (FA, additional_info) SPAR resolves, or None when
+    unmapped}, in batches."""
     held = {}
     for start in range(0, len(spar_ids), batch_size):
         found = client.resolve(spar_ids[start : start + batch_size]).by_id()
         for spar_id, outcome in found.items():
-            held[spar_id] = outcome.fa if outcome.linked else None
+            held[spar_id] = (
+                (outcome.fa, outcome.additional_info or ()) if outcome.linked else None
+            )
     return held
+
+
+def resolve_fas(client, spar_ids, batch_size=1000):
+    """{spar_id: FA SPAR resolves, or None when unmapped}, in batches."""
+    return {
+        spar_id: found and found[0]
+        for spar_id, found in resolve_mappings(client, spar_ids, batch_size).items()
+    }

@@ -1,5 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
-from odoo import api, models
+from odoo import _, api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .spar_outbox import UNFINISHED, UNVERIFIED
 
 
 class G2pPaymentFa(models.Model):
@@ -18,3 +22,23 @@ class G2pPaymentFa(models.Model):
         res = super()._on_fa_removed()
         self.env["g2p.spar.outbox"]._record_unlinks(self.partner_id)
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_on_its_way_to_spar(self):
+        """An outbox row still to be sent or read back takes its FA from
+        here; a finished row keeps the masked FA when its FA is deleted."""
+        if self.env["g2p.spar.outbox"]._any_row(
+            SQL(
+                "o.payment_fa_id = ANY(%s) AND (o.state IN %s OR (%s))",
+                self.ids,
+                UNFINISHED,
+                UNVERIFIED,
+            )
+        ):
+            raise UserError(
+                _(
+                    "This payment financial address is still on its way to "
+                    "SPAR or waiting to be checked there; delete it once its "
+                    "outbox row is finished."
+                )
+            )

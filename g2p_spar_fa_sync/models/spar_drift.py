@@ -28,6 +28,7 @@ class G2pSparDrift(models.Model):
         [
             ("missing", "Missing in SPAR"),
             ("different", "Different FA in SPAR"),
+            ("details", "Other name, phone or FA kind in SPAR"),
             ("orphan", "In SPAR but removed here"),
             ("orphan_mapping", "In SPAR under an ID no registrant holds"),
         ],
@@ -74,7 +75,6 @@ class G2pSparDrift(models.Model):
                 {
                     "partner_id": drift.partner_id.id,
                     "spar_id": drift.spar_id,
-                    "additional_info": [],
                 }
                 for drift in self
             ],

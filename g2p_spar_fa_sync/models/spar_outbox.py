@@ -8,7 +8,7 @@ from datetime import timedelta
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from odoo.addons.g2p_spar_fa_base import change
@@ -56,6 +56,30 @@ READ_BACK_PRIORITY = 20
 # Rows read back per job, in one resolve: a resolve costs SPAR a fraction of
 # a link per ID, and most of a small request's cost is fixed.
 READ_BACK_BATCH = 2000
+# What the suite's own code moves on as a row is delivered. Everything else
+# is the change itself (registrant, SPAR ID, FA, name, channel, author...):
+# fixed when the row is written, so that no one can make a row send or
+# vouch for anything but the change that was made.
+DELIVERY_FIELDS = frozenset(
+    {
+        "state",
+        "superseded_by_id",
+        "attempts",
+        "signature_rejections",
+        "server_errors",
+        "next_attempt_at",
+        "sending_since",
+        "done_at",
+        "last_error",
+        "reason_code",
+        "message_id",
+        "transaction_id",
+        "sent_operation",
+        "verification",
+        "verified_at",
+        "spar_fa_masked",
+    }
+)
 
 
 def _upsert_operation(linked, partner_id, spar_id):
@@ -76,6 +100,12 @@ class G2pSparOutbox(models.Model):
     the oldest unfinished row of a registrant (its head) can be claimed.
     Different registrants go in parallel, claimed with ``FOR UPDATE SKIP
     LOCKED`` by any number of jobs, workers or Odoo nodes.
+
+    A row links the FA record it carries (validated, immutable) instead of
+    copying its values: the push and the read-back take the FA and payment
+    phone from there, so a row can neither send nor vouch for another FA.
+    The only clear value a row holds, the name to send, is forgotten once
+    the row is finished.
     """
 
     _name = "g2p.spar.outbox"
@@ -109,11 +139,33 @@ class G2pSparOutbox(models.Model):
         "(a link of a mapped ID becomes an update, and the reverse).",
     )
     spar_id = fields.Char(string="SPAR ID", required=True, readonly=True, index=True)
-    fa = fields.Char(string="Financial Address", readonly=True, groups=MANAGER)
+    payment_fa_id = fields.Many2one(
+        "g2p.payment.fa",
+        string="Payment FA",
+        readonly=True,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The FA of the registrant's history this row makes SPAR hold "
+        "(none for an unlink, or once an FA administrator deleted it from "
+        "the history after the row was finished).",
+    )
+    fa = fields.Char(
+        string="Financial Address",
+        related="payment_fa_id.fa_string",
+        groups=MANAGER,
+    )
     fa_masked = fields.Char(string="Financial Address (masked)", readonly=True)
-    name = fields.Char(string="Name sent", readonly=True, groups=MANAGER)
-    phone_number = fields.Char(string="Payment phone", readonly=True, groups=MANAGER)
-    additional_info = fields.Json(readonly=True, groups=MANAGER)
+    name = fields.Char(
+        string="Name to send",
+        readonly=True,
+        groups=MANAGER,
+        help="Kept until the row is finished, then forgotten.",
+    )
+    phone_number = fields.Char(
+        string="Payment phone",
+        compute="_compute_phone_number",
+        groups=MANAGER,
+    )
     channel = fields.Selection(
         list(change.CHANNELS), required=True, readonly=True, default=change.CODE
     )
@@ -183,7 +235,13 @@ class G2pSparOutbox(models.Model):
             "partner_sequence_unique",
             "UNIQUE (partner_id, sequence)",
             "Two outbox rows of one registrant cannot share an order.",
-        )
+        ),
+        (
+            "upsert_has_fa",
+            "CHECK (operation = 'unlink' OR payment_fa_id IS NOT NULL"
+            " OR state IN ('done', 'superseded', 'cancelled'))",
+            "An outbox row that maps a registrant must name the FA it sends.",
+        ),
     ]
 
     def init(self):
@@ -208,6 +266,12 @@ class G2pSparOutbox(models.Model):
             """
         )
 
+    @api.depends("payment_fa_id")
+    def _compute_phone_number(self):
+        for row in self:
+            fa = row.payment_fa_id.sudo()
+            row.phone_number = spar_push.payment_phone(fa.kind, fa.payment_msisdn)
+
     def _compute_reference_id(self):
         for row in self:
             row.reference_id = str(row.id)
@@ -226,12 +290,17 @@ class G2pSparOutbox(models.Model):
         fa = partner.sudo().payment_fa_id
         return {
             "spar_id": partner.spar_id,
-            "fa": fa.fa_string,
+            "payment_fa_id": fa.id,
             "fa_masked": fa.fa_masked,
             "name": partner.name,
-            "phone_number": fa.payment_msisdn if fa.kind == "mobile" else False,
-            "additional_info": [{"fa_kind": fa.kind}],
         }
+
+    @api.model
+    def _details_key(self):
+        """The key of the name and phone digest SPAR holds (see
+        :func:`spar_push.snapshot_details`): the database's own secret."""
+        secret = self.env["ir.config_parameter"].sudo().get_param("database.secret")
+        return f"g2p_spar_fa_sync:{secret}".encode()
 
     @api.model
     def _record_upserts(self, partners):
@@ -255,7 +324,6 @@ class G2pSparOutbox(models.Model):
             {
                 "partner_id": partner.id,
                 "spar_id": spar_ids.get(partner.id, partner.spar_id),
-                "additional_info": [],
             }
             for partner in partners
             if spar_ids.get(partner.id, partner.spar_id)
@@ -381,6 +449,7 @@ class G2pSparOutbox(models.Model):
             )
             UPDATE g2p_spar_outbox o
                SET state = 'superseded', superseded_by_id = moot.newer_id,
+                   name = NULL,
                    write_date = clock_timestamp() AT TIME ZONE 'UTC'
               FROM moot
              WHERE o.id = moot.id AND o.id IN (SELECT id FROM lockable)
@@ -494,34 +563,48 @@ class G2pSparOutbox(models.Model):
         return rows, heads >= limit or heads > len(rows)
 
     def _push_items(self):
-        """What each row asks of SPAR, in id order."""
+        """What each row asks of SPAR, in id order: the FA and payment phone
+        of the FA record the row links (an FA of another registrant is no FA
+        at all), the name the row keeps."""
         self.env.cr.execute(
             """
-            SELECT id, partner_id, operation, spar_id, fa, name, phone_number,
-                   additional_info, signature_rejections, server_errors
-              FROM g2p_spar_outbox WHERE id = ANY(%s) ORDER BY id
+            SELECT o.id, o.partner_id, o.operation, o.spar_id, o.name,
+                   o.signature_rejections, o.server_errors, f.fa_string, f.kind,
+                   f.payment_msisdn
+              FROM g2p_spar_outbox o
+              LEFT JOIN g2p_payment_fa f
+                ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
+             WHERE o.id = ANY(%s) ORDER BY o.id
             """,
             (self.ids,),
         )
         rows = self.env.cr.dictfetchall()
         linked = self._linked_spar_ids([row["partner_id"] for row in rows], ("done",))
+        key = self._details_key()
         items = []
         for row in rows:
             operation = row["operation"]
+            details = {}
             if operation != "unlink":
                 # Decided anew from what is known now; SPAR's answer corrects it.
                 operation = _upsert_operation(linked, row["partner_id"], row["spar_id"])
+                phone, info = spar_push.snapshot_details(
+                    row["kind"], row["payment_msisdn"], row["name"], key
+                )
+                details = {
+                    "fa": row["fa_string"],
+                    "name": row["name"] or None,
+                    "phone_number": phone,
+                    "additional_info": info,
+                }
             items.append(
                 spar_push.PushItem(
                     reference_id=str(row["id"]),
                     operation=operation,
                     spar_id=row["spar_id"],
-                    fa=row["fa"] or "",
-                    name=row["name"] or None,
-                    phone_number=row["phone_number"] or None,
-                    additional_info=tuple(row["additional_info"] or ()),
                     signature_rejections=row["signature_rejections"] or 0,
                     server_errors=row["server_errors"] or 0,
+                    **details,
                 )
             )
         return items
@@ -582,6 +665,9 @@ class G2pSparOutbox(models.Model):
                 and not outbox._claimable_exists()
             ):
                 outbox._enqueue_read_back()
+            if not settings.verify_after_push:
+                # Finished at done: no read-back will need the name.
+                outbox.browse(done_ids)._forget_clear_text()
         if done_ids:
             # Once the results are committed: a row committed later finds
             # them done when the job its commit queued claims.
@@ -721,7 +807,8 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _read_back(self):
-        """Job: resolve what SPAR accepted and compare it with what was sent.
+        """Job: resolve what SPAR accepted and compare it with the snapshot
+        of the row's FA record (FA, name and phone digest, FA kind).
 
         Apart from the push so that a backlog reaches SPAR first: the push
         only waits for SPAR's answer, and this job checks a few moments
@@ -734,16 +821,28 @@ class G2pSparOutbox(models.Model):
         with self._own_transaction() as env:
             env.cr.execute(
                 SQL(
-                    "SELECT o.id, o.spar_id, o.fa FROM g2p_spar_outbox o"
-                    " WHERE %s ORDER BY o.id LIMIT %s",
+                    """
+                    SELECT o.id, o.spar_id, o.name, f.fa_string, f.kind,
+                           f.payment_msisdn
+                      FROM g2p_spar_outbox o
+                      LEFT JOIN g2p_payment_fa f
+                        ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
+                     WHERE %s ORDER BY o.id LIMIT %s
+                    """,
                     UNVERIFIED,
                     READ_BACK_BATCH + 1,
                 )
             )
             found = env.cr.fetchall()
+            key = env[self._name]._details_key()
+        # What the FA record says, not what the row says it sent.
         expected = {
-            str(row_id): (spar_id, fa)
-            for row_id, spar_id, fa in found[:READ_BACK_BATCH]
+            str(row_id): (
+                spar_id,
+                fa,
+                spar_push.snapshot_details(kind, msisdn, name, key)[1],
+            )
+            for row_id, spar_id, name, fa, kind, msisdn in found[:READ_BACK_BATCH]
         }
         if not expected:
             return _("Nothing to read back.")
@@ -774,7 +873,7 @@ class G2pSparOutbox(models.Model):
         self.env.cr.execute(
             """
             UPDATE g2p_spar_outbox o
-               SET verification = 'replaced',
+               SET verification = 'replaced', name = NULL,
                    write_date = clock_timestamp() AT TIME ZONE 'UTC'
              WHERE o.id = ANY(%s) AND o.verification = 'unverified'
                AND EXISTS (
@@ -800,7 +899,7 @@ class G2pSparOutbox(models.Model):
                 """
                 UPDATE g2p_spar_outbox o
                    SET verification = r.verification,
-                       spar_fa_masked = r.spar_fa_masked,
+                       spar_fa_masked = r.spar_fa_masked, name = NULL,
                        verified_at = now() AT TIME ZONE 'UTC',
                        write_date = clock_timestamp() AT TIME ZONE 'UTC'
                   FROM unnest(%s::int[], %s::varchar[], %s::varchar[])
@@ -809,7 +908,7 @@ class G2pSparOutbox(models.Model):
                 """,
                 list(columns.values()),
             )
-        self.invalidate_model(["verification", "spar_fa_masked", "verified_at"])
+        self.invalidate_model(["verification", "spar_fa_masked", "verified_at", "name"])
         return counts
 
     # ------------------------------------------------------------------
@@ -839,23 +938,66 @@ class G2pSparOutbox(models.Model):
         if settings.verify_after_push and self._unverified_exists():
             self._enqueue_read_back()
 
+    def _forget_clear_text(self):
+        """Drop the name kept for sending: a finished row needs it no more.
+        A row another attempt took back meanwhile keeps it."""
+        self.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE g2p_spar_outbox SET name = NULL WHERE id = ANY(%s)"
+            " AND state IN ('done', 'superseded', 'cancelled')",
+            (self.ids,),
+        )
+        self.invalidate_recordset(["name"])
+
+    def write(self, vals):
+        """Only delivery moves a row on; the change it records stays as made.
+
+        No group may write rows (see the access rights): this guards the
+        code that does, as superuser, from rewriting what a row sends.
+        """
+        self.check_access_rights("write")
+        frozen = sorted(set(vals) - DELIVERY_FIELDS)
+        if frozen:
+            raise UserError(
+                _(
+                    "SPAR outbox rows record a change as it was made; "
+                    "%(fields)s cannot be changed. Record a new payment "
+                    "financial address instead.",
+                    fields=", ".join(self._fields[f].string for f in frozen),
+                )
+            )
+        return super().write(vals)
+
     # ------------------------------------------------------------------
     # actions of department users
 
+    def _check_manager(self):
+        """Rows are written by the suite alone; retry and cancel are the two
+        moves an FA manager may make, on rows they can see."""
+        if not self.env.su and not self.env.user.has_group(MANAGER):
+            raise AccessError(
+                _("Only FA managers can retry or cancel SPAR outbox rows.")
+            )
+        self.check_access_rights("read")
+        self.check_access_rule("read")
+
     def action_retry(self):
         """Send failed or waiting rows again now (after a fix, usually)."""
+        self._check_manager()
         rows = self.filtered(lambda r: r.state in ("failed", "retry_wait"))
         if rows != self:
             raise UserError(_("Only failed or waiting rows can be retried."))
-        rows.write({"state": "pending", "next_attempt_at": False})
+        rows.sudo().write({"state": "pending", "next_attempt_at": False})
         self._enqueue_dispatch()
         return True
 
     def action_cancel(self):
         """Give up on rows: the registrant's later rows are sent instead."""
+        self._check_manager()
         rows = self.filtered(lambda r: r.state in ("pending", "retry_wait", "failed"))
         if rows != self:
             raise UserError(_("Only pending, waiting or failed rows can be cancelled."))
-        rows.write({"state": "cancelled", "next_attempt_at": False})
+        rows.sudo().write({"state": "cancelled", "next_attempt_at": False})
+        rows._forget_clear_text()
         self._enqueue_dispatch()
         return True

@@ -11,11 +11,13 @@ class G2pSparReconciliation(models.Model):
     """A comparison of every registrant's FA here with what SPAR resolves.
 
     Payment systems pay whatever SPAR resolves, so drift (a mapping missing
-    in SPAR, a different FA, or a mapping left in SPAR for a registrant whose
-    FA was removed here) must be found before a disbursement cycle, not after.
-    So must a mapping left under a SPAR ID no registrant holds any more (a
-    merged-away registrant, an old registrant ID), which no registrant's
-    comparison would reach.
+    in SPAR, a different FA, other details -- name, payment phone, FA kind --
+    than ours, or a mapping left in SPAR for a registrant whose FA was
+    removed here) must be found before a disbursement cycle, not after.
+    What is expected comes from the registrant's current FA record, never
+    from an outbox row. So must a mapping left under a SPAR ID no registrant
+    holds any more (a merged-away registrant, an old registrant ID), which no
+    registrant's comparison would reach.
     Registrants whose change is still on its way (an unfinished outbox row)
     are skipped: they are not drift, only late.
     """
@@ -65,13 +67,15 @@ class G2pSparReconciliation(models.Model):
         return {"type": "ir.actions.client", "tag": "reload"}
 
     def _expected_fas(self, after_id, limit):
-        """[(partner id, spar id, expected FA or None)] of the next ``limit``
-        registrants after ``after_id`` that have or had an FA, the ones
-        still in flight left out. Pages by id, so a run over a million
-        registrants holds one page in memory, not all of them."""
+        """[(partner id, spar id, expected (FA, additional_info) or None)] of
+        the next ``limit`` registrants after ``after_id`` that have or had an
+        FA, the ones still in flight left out. Pages by id, so a run over a
+        million registrants holds one page in memory, not all of them."""
+        key = self.env["g2p.spar.outbox"]._details_key()
         self.env.cr.execute(
             """
-            SELECT p.id, p.spar_id, CASE WHEN p.active THEN fa.fa_string END
+            SELECT p.id, p.spar_id, CASE WHEN p.active THEN fa.fa_string END,
+                   fa.kind, fa.payment_msisdn, p.name
               FROM res_partner p
               LEFT JOIN g2p_payment_fa fa ON fa.partner_id = p.id AND fa.active
              WHERE p.id > %s AND p.spar_id IS NOT NULL
@@ -85,7 +89,14 @@ class G2pSparReconciliation(models.Model):
             """,
             (after_id, UNFINISHED, limit),
         )
-        return self.env.cr.fetchall()
+        return [
+            (
+                pid,
+                spar_id,
+                fa and (fa, spar_push.snapshot_details(kind, msisdn, name, key)[1]),
+            )
+            for pid, spar_id, fa, kind, msisdn, name in self.env.cr.fetchall()
+        ]
 
     def _run(self):
         """Job: resolve every registrant page by page and record the drift."""
@@ -102,7 +113,7 @@ class G2pSparReconciliation(models.Model):
         try:
             while page := self._expected_fas(last_id, RESOLVE_BATCH):
                 last_id = page[-1][0]
-                held = spar_push.resolve_fas(
+                held = spar_push.resolve_mappings(
                     client, [spar_id for _pid, spar_id, _want in page], RESOLVE_BATCH
                 )
                 drift = self._record_drift(page, held)
@@ -199,16 +210,21 @@ class G2pSparReconciliation(models.Model):
                         "partner_id": pid,
                         "spar_id": spar_id,
                         "kind": kind,
-                        "expected_fa_masked": spar_protocol.redact(want),
-                        "spar_fa_masked": spar_protocol.redact(held.get(spar_id)),
+                        "expected_fa_masked": spar_protocol.redact(want and want[0]),
+                        "spar_fa_masked": spar_protocol.redact(
+                            held.get(spar_id) and held[spar_id][0]
+                        ),
                     }
                 )
         return self.env["g2p.spar.drift"].create(drift_vals)
 
     @api.model
     def _drift_kind(self, want, have):
+        """``want`` and ``have``: (FA, additional_info), or None."""
         if want == have:
             return False
         if want is None:
             return "orphan"
-        return "missing" if have is None else "different"
+        if have is None:
+            return "missing"
+        return "different" if want[0] != have[0] else "details"

@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields
+from odoo import fields, sql_db
 from odoo.tools import config
 
 from odoo.addons.g2p_spar_fa_base.tests.common import PaymentFaCommon
@@ -18,6 +18,8 @@ from ..models.secret_box import SECRET_KEY_OPTION
 
 _refs = itertools.count(1)
 PARAM = "g2p_spar_fa_sync."
+# The SPAR mapper's own database on the test stack (scripts/stack.py).
+SPAR_DB = "spar_mapper"
 TEST_SECRET_KEY = secret_box.generate_key()
 
 
@@ -73,6 +75,17 @@ class SparSyncCommon(PaymentFaCommon):
         """The FA SPAR resolves for the registrant right now (None: unmapped)."""
         spar_id = spar_id or partner.spar_id
         return spar_push.resolve_fas(self._client(), [spar_id])[spar_id]
+
+    def spar_table_row(self, partner):
+        """SPAR's own row for the registrant, read from its table: SPAR's
+        resolve never returns the name or phone it holds."""
+        with sql_db.db_connect(SPAR_DB).cursor() as cr:
+            cr.execute(
+                "SELECT fa_value, name, phone, additional_info FROM id_fa_mappings"
+                " WHERE id_value = %s",
+                (partner.spar_id,),
+            )
+            return cr.dictfetchone()
 
     def make_due(self):
         """Skip the back-off of rows waiting to retry, as time passing would."""

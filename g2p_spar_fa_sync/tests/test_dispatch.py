@@ -27,7 +27,7 @@ class TestDispatchToSpar(SparSyncCommon):
         )
         self.assertTrue(row.message_id and row.transaction_id)
 
-        second = self._create_bank_fa(partner)
+        second = self._mobile_fa(partner, "+254712345679")
         self.drain()
         self.assertEqual(self.spar_fa(partner), second.fa_string)
         self.assertEqual(self._rows(partner)[-1].sent_operation, "update")
@@ -143,11 +143,12 @@ class TestDispatchToSpar(SparSyncCommon):
         # the mapper answers HTTP 500 to any link carrying it.
         alphabet = string.ascii_letters + string.digits
         poison = "".join(secrets.choice(alphabet) for _ in range(6000))
+        self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE g2p_spar_outbox SET fa = %s WHERE id = %s",
-            (f"account:{poison}@BR.BANK.bank_acc", row.id),
+            "UPDATE g2p_payment_fa SET fa_string = %s WHERE id = %s",
+            (f"account:{poison}@BR.BANK.bank_acc", row.payment_fa_id.id),
         )
-        self.Outbox.invalidate_model(["fa"])
+        self.FA.invalidate_model(["fa_string"])
 
         self.drain()
         for partner, fa in good_fas.items():

@@ -168,13 +168,13 @@ class TestClaim(SparSyncCommon):
         # SPAR fails a whole batch that names an ID twice; two registrants
         # can hold one ID at different times (an ID given back and reused).
         first, second = self._registrant(), self._registrant()
+        fa = self._mobile_fa(first, "+254712345673")
         rows = self.Outbox._record(
             [
                 {
                     "partner_id": partner.id,
                     "spar_id": first.spar_id,
-                    "fa": "phone:+254712345673",
-                    "additional_info": [],
+                    "payment_fa_id": fa.id,
                 }
                 for partner in first | second
             ],
