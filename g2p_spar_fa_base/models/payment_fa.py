@@ -7,22 +7,15 @@ from odoo.exceptions import UserError, ValidationError
 from .. import change
 from ..exceptions import FaInputError
 from ..lib import fa_format
+from ..lib.fa_vocabulary import (
+    FA_VALUE_FIELDS,
+    KIND_BANK,
+    KIND_LABELS,
+    PLACEHOLDER_FIELDS,
+)
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 
-# FA placeholder (see lib.fa_format.FA_PLACEHOLDERS) -> field holding its value.
-PLACEHOLDER_FIELDS = {
-    "account": "account_number",
-    "iban": "iban",
-    "bic": "bic",
-    "bank_code": "bank_code",
-    "branch_code": "branch_code",
-    "msisdn": "payment_msisdn",
-    "email": "payment_email",
-    "provider": "provider_code",
-}
-# The values that make an FA what it is: two FAs equal on these are the same.
-FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
 # The FA strings are derived from the values once, at creation: SPAR gets
 # what was validated, whatever the formats say later.
 DERIVED_FIELDS = ("fa_string", "fa_masked")
@@ -60,15 +53,7 @@ class G2pPaymentFa(models.Model):
         domain=[("is_registrant", "=", True)],
     )
     active = fields.Boolean(default=True)
-    kind = fields.Selection(
-        [
-            ("bank", "Bank Account"),
-            ("mobile", "Mobile Wallet"),
-            ("email", "E-mail Wallet"),
-        ],
-        required=True,
-        default="bank",
-    )
+    kind = fields.Selection(list(KIND_LABELS), required=True, default=KIND_BANK)
     account_number = fields.Char(groups=MANAGER)
     iban = fields.Char(string="IBAN", groups=MANAGER)
     bank_id = fields.Many2one("res.bank", ondelete="restrict")
@@ -161,7 +146,7 @@ class G2pPaymentFa(models.Model):
         """
         vals = dict(vals)
         kind = vals.get("kind")
-        if kind == "bank" and not vals.get("bic") and vals.get("bank_id"):
+        if kind == KIND_BANK and not vals.get("bic") and vals.get("bank_id"):
             vals["bic"] = self.env["res.bank"].browse(vals["bank_id"]).bic
         values = {
             placeholder: vals.get(fname)
