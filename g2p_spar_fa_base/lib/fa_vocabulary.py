@@ -29,6 +29,14 @@ PLACEHOLDER_FIELDS = {
     "provider": "provider_code",
 }
 FA_PLACEHOLDERS = tuple(PLACEHOLDER_FIELDS)
+
+
+def field_of(name):
+    """The FA field an error's ``name`` refers to: placeholders are mapped
+    to their field, other names (``holder_name``, ``kind``) are fields."""
+    return PLACEHOLDER_FIELDS.get(name, name)
+
+
 # Values that only make sense for one kind; giving them for another kind is
 # almost certainly a data-entry mistake, so it is rejected rather than ignored.
 KIND_PLACEHOLDERS = {

@@ -12,6 +12,7 @@ from ..lib.fa_vocabulary import (
     KIND_BANK,
     KIND_LABELS,
     PLACEHOLDER_FIELDS,
+    field_of,
 )
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
@@ -103,7 +104,7 @@ class G2pPaymentFa(models.Model):
         ``redacted`` text (see :mod:`..exceptions`).
         """
         if label is None:
-            fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
+            fname = field_of(exc.field)
             label = self._fields[fname].string if fname in self._fields else fname
         return FaInputError(
             _("%(field)s: %(problem)s", field=label, problem=exc.message),

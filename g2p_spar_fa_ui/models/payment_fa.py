@@ -4,7 +4,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.lib.fa_format import FaValidationError
-from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import PLACEHOLDER_FIELDS
+from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import field_of
 
 from ..lib import inputs
 
@@ -104,7 +104,7 @@ class G2pPaymentFa(models.Model):
         """
         cause = error.__cause__
         if isinstance(cause, FaValidationError):
-            field = PLACEHOLDER_FIELDS.get(cause.field, cause.field)
+            field = field_of(cause.field)
             if field in self._fields:
                 return field, cause.message
         return False, str(error.args[0])
