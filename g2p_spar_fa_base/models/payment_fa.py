@@ -21,6 +21,10 @@ MANAGER = "g2p_spar_fa_base.group_fa_manager"
 # what was validated, whatever the formats say later.
 DERIVED_FIELDS = ("fa_string", "fa_masked")
 IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, *DERIVED_FIELDS)
+# Set on the cursor while create() archives the FAs it replaces, which are
+# no removals. Not in env.context: an RPC caller sets any context key, and
+# could archive an FA without its removal reaching SPAR.
+_REPLACING_KEY = "g2p_spar_fa_base.replacing"
 
 
 class G2pPaymentFa(models.Model):
@@ -187,8 +191,12 @@ class G2pPaymentFa(models.Model):
             partner_ids = [prepared[index]["partner_id"] for index in wave]
             # Ordered by id: the default order joins the registrants' names.
             previous = self.search([("partner_id", "in", partner_ids)], order="id")
-            previous.with_context(g2p_fa_replacing=True).write({"active": False})
-            previous.flush_recordset(["active"])
+            self.env.cr.cache[_REPLACING_KEY] = True
+            try:
+                previous.write({"active": False})
+                previous.flush_recordset(["active"])
+            finally:
+                self.env.cr.cache.pop(_REPLACING_KEY, None)
             new = super().create([prepared[index] for index in wave])
             self._on_fa_replaced(previous, new)
             for index, record in zip(wave, new, strict=True):
@@ -236,7 +244,7 @@ class G2pPaymentFa(models.Model):
                             "restored. Record a new one with the same values."
                         )
                     )
-            elif not self.env.context.get("g2p_fa_replacing"):
+            elif not self.env.cr.cache.get(_REPLACING_KEY):
                 removed = self.filtered("active")
         res = super().write(vals)
         if removed:
