@@ -14,15 +14,10 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from .spar_protocol import (
-    JWT_INVALID,
-    FaMapping,
-    FaUnlink,
-    OutcomeKind,
-    SparError,
-    SparTransientError,
-    redact,
-)
+from .redaction import redact
+from .spar_client import SparError, SparTransientError
+from .spar_envelope import FaMapping, FaUnlink
+from .spar_outcomes import JWT_INVALID, OutcomeKind
 
 # SPAR answers rjct.jwt.invalid for a wrong key, but also when its key
 # manager fails (it reads any unreadable verifier answer as "invalid"): a
