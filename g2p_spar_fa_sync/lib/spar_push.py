@@ -14,6 +14,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from .drift import drift_kind
 from .redaction import redact
 from .spar_client import SparError, SparTransientError
 from .spar_envelope import FaMapping, FaUnlink
@@ -58,6 +59,15 @@ def snapshot_details(kind, msisdn, name, key):
         key, json.dumps([name or "", phone or ""]).encode(), hashlib.sha256
     ).hexdigest()
     return phone, ({"fa_kind": kind, "details_digest": digest},)
+
+
+def expected_snapshot(fa, kind, msisdn, name, key):
+    """(FA, additional_info) SPAR must resolve for a registrant whose current
+    FA is ``fa`` (of ``kind``, wallet number ``msisdn``), or None without one:
+    what :func:`.drift.drift_kind` compares with what SPAR holds."""
+    if not fa:
+        return None
+    return fa, snapshot_details(kind, msisdn, name, key)[1]
 
 
 @dataclass(frozen=True)
@@ -353,7 +363,7 @@ def read_back(client, expected, batch_size=1000):
     results = {}
     for reference_id, (spar_id, fa, additional_info) in expected.items():
         found = held.get(spar_id)
-        if found == (fa, tuple(additional_info)):
+        if drift_kind((fa, tuple(additional_info)), found) is None:
             results[reference_id] = ReadBack("verified")
         else:
             results[reference_id] = ReadBack("mismatch", redact(found and found[0]))
