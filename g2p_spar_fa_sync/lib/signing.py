@@ -5,7 +5,7 @@ the ``Signature`` header (``<b64url header>..<b64url signature>``, the middle
 part left empty), puts the base64url of the body it received back in the
 middle, and asks a key manager to check the result against the partner's
 public key. So the signature must cover exactly the bytes that go on the wire;
-:func:`g2p_spar_fa_sync.lib.spar_protocol.encode_body` produces those bytes.
+:func:`.spar_envelope.encode_body` produces those bytes.
 
 The private key is parsed once, when the signer is built: parsing a PEM costs
 far more than signing, and a sync signs one request per batch.

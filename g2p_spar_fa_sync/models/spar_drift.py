@@ -2,6 +2,8 @@
 from odoo import _, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..lib.drift import DETAILS, DIFFERENT, MISSING, ORPHAN
+
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 
 
@@ -26,10 +28,10 @@ class G2pSparDrift(models.Model):
     spar_id = fields.Char(string="SPAR ID", required=True)
     kind = fields.Selection(
         [
-            ("missing", "Missing in SPAR"),
-            ("different", "Different FA in SPAR"),
-            ("details", "Other name, phone or FA kind in SPAR"),
-            ("orphan", "In SPAR but removed here"),
+            (MISSING, "Missing in SPAR"),
+            (DIFFERENT, "Different FA in SPAR"),
+            (DETAILS, "Other name, phone or FA kind in SPAR"),
+            (ORPHAN, "In SPAR but removed here"),
             ("orphan_mapping", "In SPAR under an ID no registrant holds"),
         ],
         required=True,

@@ -2,6 +2,7 @@
 from odoo import _, api, fields, models
 
 from ..lib import spar_protocol, spar_push
+from ..lib.drift import drift_kind
 from .spar_outbox import UNFINISHED
 
 RESOLVE_BATCH = 1000
@@ -90,11 +91,7 @@ class G2pSparReconciliation(models.Model):
             (after_id, UNFINISHED, limit),
         )
         return [
-            (
-                pid,
-                spar_id,
-                fa and (fa, spar_push.snapshot_details(kind, msisdn, name, key)[1]),
-            )
+            (pid, spar_id, spar_push.expected_snapshot(fa, kind, msisdn, name, key))
             for pid, spar_id, fa, kind, msisdn, name in self.env.cr.fetchall()
         ]
 
@@ -202,7 +199,7 @@ class G2pSparReconciliation(models.Model):
     def _record_drift(self, page, held):
         drift_vals = []
         for pid, spar_id, want in page:
-            kind = self._drift_kind(want, held.get(spar_id))
+            kind = drift_kind(want, held.get(spar_id))
             if kind:
                 drift_vals.append(
                     {
@@ -217,14 +214,3 @@ class G2pSparReconciliation(models.Model):
                     }
                 )
         return self.env["g2p.spar.drift"].create(drift_vals)
-
-    @api.model
-    def _drift_kind(self, want, have):
-        """``want`` and ``have``: (FA, additional_info), or None."""
-        if want == have:
-            return False
-        if want is None:
-            return "orphan"
-        if have is None:
-            return "missing"
-        return "different" if want[0] != have[0] else "details"

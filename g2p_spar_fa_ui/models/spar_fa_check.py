@@ -3,6 +3,13 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.g2p_spar_fa_sync.lib import spar_protocol, spar_push
+from odoo.addons.g2p_spar_fa_sync.lib.drift import (
+    DETAILS,
+    DIFFERENT,
+    MISSING,
+    ORPHAN,
+    drift_kind,
+)
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 
@@ -11,7 +18,9 @@ class G2pSparFaCheck(models.TransientModel):
     """What SPAR resolves for a registrant right now, beside our FA.
 
     SPAR is the truth at disbursement: this is what a payment system would
-    get. FA managers see both values; FA viewers see them masked.
+    get. FA managers see both values; FA viewers see them masked. Whether
+    they agree (FA, name, payment phone, FA kind) is decided as in the
+    reconciliation run.
     """
 
     _name = "g2p.spar.fa.check"
@@ -28,9 +37,10 @@ class G2pSparFaCheck(models.TransientModel):
     result = fields.Selection(
         [
             ("same", "SPAR holds our address"),
-            ("different", "SPAR holds another address"),
-            ("missing", "SPAR holds no address for this registrant"),
-            ("orphan", "SPAR still holds an address we removed"),
+            (DIFFERENT, "SPAR holds another address"),
+            (DETAILS, "SPAR holds our address with another name, phone or kind"),
+            (MISSING, "SPAR holds no address for this registrant"),
+            (ORPHAN, "SPAR still holds an address we removed"),
             ("none", "Neither we nor SPAR hold an address"),
         ],
         readonly=True,
@@ -46,27 +56,32 @@ class G2pSparFaCheck(models.TransientModel):
         connector = self.env["g2p.spar.connector"]
         try:
             client = connector._client(connector._settings())
-            held = spar_push.resolve_fas(client, [partner.spar_id])[partner.spar_id]
+            resolved = spar_push.resolve_mappings(client, [partner.spar_id])
         except (spar_protocol.SparError, spar_protocol.SparKeyError) as exc:
             raise UserError(
                 _("SPAR could not be asked: %(error)s", error=str(exc))
             ) from exc
-        ours = partner.sudo().payment_fa_id.fa_string or None
-        if ours == held:
-            result = "same" if ours else "none"
-        elif ours is None:
-            result = "orphan"
-        else:
-            result = "missing" if held is None else "different"
+        held = resolved[partner.spar_id]
+        fa = partner.sudo().payment_fa_id
+        expected = spar_push.expected_snapshot(
+            fa.fa_string,
+            fa.kind,
+            fa.payment_msisdn,
+            partner.name,
+            self.env["g2p.spar.outbox"]._details_key(),
+        )
+        # The reconciliation's decision, so both always agree.
+        result = drift_kind(expected, held) or ("same" if expected else "none")
+        ours, theirs = expected and expected[0], held and held[0]
         # Written as superuser: the raw values are for managers to read only.
         check = self.sudo().create(
             {
                 "partner_id": partner.id,
                 "spar_id": partner.spar_id,
                 "our_fa": ours,
-                "spar_fa": held,
+                "spar_fa": theirs,
                 "our_fa_masked": spar_protocol.redact(ours),
-                "spar_fa_masked": spar_protocol.redact(held),
+                "spar_fa_masked": spar_protocol.redact(theirs),
                 "result": result,
                 "checked_at": fields.Datetime.now(),
             }

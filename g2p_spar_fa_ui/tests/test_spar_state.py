@@ -4,6 +4,8 @@ import socket
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from odoo.addons.g2p_spar_fa_sync.lib import spar_protocol
+
 from .common import FaUiCommon
 
 
@@ -87,6 +89,31 @@ class TestSparState(FaUiCommon):
                 }
             ],
         )
+
+    def test_live_check_and_reconciliation_agree_on_stale_details(self):
+        partner = self._registrant()
+        fa = self._mobile_fa(partner, "+254712340141")
+        self.drain()
+        # SPAR keeps our FA but another name/phone digest: a stale snapshot.
+        self._client().update(
+            [
+                spar_protocol.FaMapping(
+                    "stale",
+                    partner.spar_id,
+                    fa.fa_string,
+                    name="Someone Else",
+                    phone_number="+254712340141",
+                    additional_info=[{"fa_kind": "mobile", "details_digest": "x"}],
+                )
+            ]
+        )
+        res = partner.with_user(self.ui_viewer).action_check_spar()
+        check = self.env[res["res_model"]].browse(res["res_id"])
+        self.assertEqual(check.result, "details")
+        run = self.env["g2p.spar.reconciliation"].create({})
+        run._run()
+        drift = run.drift_ids.filtered(lambda d: d.partner_id == partner)
+        self.assertEqual(drift.kind, check.result)
 
     def test_live_check_says_when_spar_is_unreachable(self):
         partner = self._registrant()
