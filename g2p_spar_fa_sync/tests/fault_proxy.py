@@ -26,7 +26,7 @@ class FaultProxy:
         self.failure_rate = failure_rate
         self.random = random.Random(seed)
         self.lock = threading.Lock()
-        # [(action, spar id, fa)] in the order SPAR received them.
+        # [(action, spar id, fa, reference id)] in the order SPAR received them.
         self.forwarded = []
         self.failures = {"http_500": 0, "reset": 0}
         self.calls = 0
@@ -69,7 +69,9 @@ class FaultProxy:
         except (ValueError, KeyError, TypeError):
             return
         with self.lock:
-            self.forwarded += [(action, i.get("id"), i.get("fa")) for i in items]
+            self.forwarded += [
+                (action, i.get("id"), i.get("fa"), i.get("reference_id")) for i in items
+            ]
 
     def _forward(self, method, path, body, headers):
         connection = http.client.HTTPConnection(*self.upstream, timeout=120)

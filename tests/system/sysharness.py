@@ -346,11 +346,15 @@ def check_consistency(rpc, spar, proxy, partner_ids, fa_changes_only=True):
         by_partner[row["partner_id"][0]].append(row)
     held = spar.resolve(sorted({sid for sid, _fa in current.values() if sid}))
     history = fa_history(rpc, partner_ids) if fa_changes_only else {}
+    forwarded = list(proxy.forwarded)
+    # A row that replaces a mapping (to clear a payment phone) sends an
+    # unlink then a link under its own reference: one change, not two.
+    relinked = {ref for action, _id, _fa, ref in forwarded if action == "link"}
     sent = defaultdict(list)
-    for action, spar_id, fa in list(proxy.forwarded):
+    for action, spar_id, fa, ref in forwarded:
         if action in ("link", "update"):
             sent[spar_id].append(fa)
-        elif action == "unlink":
+        elif action == "unlink" and ref not in relinked:
             sent[spar_id].append(None)
     for partner_id in partner_ids:
         spar_id, fa = current[partner_id]
