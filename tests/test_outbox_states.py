@@ -72,3 +72,7 @@ def test_states_md_shows_the_table_of_the_lib():
     )
     for name in st.MOVES:
         assert f"| {name} |" in text
+
+
+def test_every_push_outcome_ends_in_a_target_of_the_result_move():
+    assert set(st.STATE_AFTER_PUSH.values()) == set(st.MOVES["result"].targets)

@@ -63,8 +63,15 @@ MOVES = MappingProxyType(
         "retry": Move("state", (FAILED, RETRY_WAIT), (PENDING,)),
         "cancel": Move("state", (PENDING, RETRY_WAIT, FAILED), (CANCELLED,)),
         "supersede": Move("state", WAITING, (SUPERSEDED,)),
-        "read_back": Move("verification", (UNVERIFIED,), (VERIFIED, MISMATCH, REPLACED)),
+        "read_back": Move(
+            "verification", (UNVERIFIED,), (VERIFIED, MISMATCH, REPLACED)
+        ),
     }
+)
+
+# The state a row takes for each outcome of a push (spar_push.PushResult).
+STATE_AFTER_PUSH = MappingProxyType(
+    {"done": DONE, "retry": RETRY_WAIT, "failed": FAILED}
 )
 
 
@@ -123,18 +130,24 @@ def _awaiting_read_back(alias):
 # The same predicate as the partial index g2p_spar_outbox_unverified_idx.
 AWAITING_READ_BACK_SQL = _awaiting_read_back("o.")
 
-# Partial indexes (name -> (columns, WHERE)) that keep the claim and the
+# Partial indexes (name -> (expressions, WHERE)) that keep the claim and the
 # read-back as cheap as the backlog, not the table.
 INDEXES = MappingProxyType(
     {
-        "g2p_spar_outbox_waiting_idx": ("id", sql_in("state", WAITING)),
+        "g2p_spar_outbox_waiting_idx": (("id",), sql_in("state", WAITING)),
         "g2p_spar_outbox_unfinished_idx": (
-            "partner_id, sequence",
+            ("partner_id", "sequence"),
             sql_in("state", UNFINISHED),
         ),
-        "g2p_spar_outbox_done_idx": ("partner_id, sequence DESC", sql_in("state", (DONE,))),
-        "g2p_spar_outbox_retry_at_idx": ("next_attempt_at", sql_in("state", (RETRY_WAIT,))),
-        "g2p_spar_outbox_unverified_idx": ("id", _awaiting_read_back("")),
+        "g2p_spar_outbox_done_idx": (
+            ("partner_id", "sequence DESC"),
+            sql_in("state", (DONE,)),
+        ),
+        "g2p_spar_outbox_retry_at_idx": (
+            ("next_attempt_at",),
+            sql_in("state", (RETRY_WAIT,)),
+        ),
+        "g2p_spar_outbox_unverified_idx": (("id",), _awaiting_read_back("")),
     }
 )
 
