@@ -131,11 +131,8 @@ def main():
     odoo.tools.config.parse_config(["-c", config_file, "-d", db])
     registry = odoo.registry(db)
     global odk_client, odk_replay, submission_mapping  # noqa: PLW0603
-    from odoo.addons.g2p_odk_importer_fa.lib import (
-        odk_client,
-        odk_replay,
-        submission_mapping,
-    )
+    from odoo.addons.g2p_odk_importer_fa.lib import odk_client, submission_mapping
+    from odoo.addons.g2p_odk_importer_fa.tests import odk_replay
 
     if PROFILE:
         time_queries()

@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from g2p_odk_importer_fa.lib import odk_client  # noqa: E402
-from g2p_odk_importer_fa.lib.odk_replay import PASSWORD_PLACEHOLDER  # noqa: E402
+from g2p_odk_importer_fa.tests.odk_replay import PASSWORD_PLACEHOLDER  # noqa: E402
 
 FIXTURES = REPO / "g2p_odk_importer_fa" / "tests" / "fixtures"
 FORM_ID = "g2p_registration"

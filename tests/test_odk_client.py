@@ -8,7 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from g2p_odk_importer_fa.lib import odk_client, odk_replay
+from g2p_odk_importer_fa.lib import odk_client
+from g2p_odk_importer_fa.tests import odk_replay
 
 PASSWORD = "replay-password"
 

@@ -4,7 +4,8 @@ from datetime import timedelta
 
 import pytest
 
-from g2p_odk_importer_fa.lib import odk_replay, retry_policy, submission_mapping
+from g2p_odk_importer_fa.lib import retry_policy, submission_mapping
+from g2p_odk_importer_fa.tests import odk_replay
 
 M = submission_mapping
 

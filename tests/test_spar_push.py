@@ -6,6 +6,7 @@ can produce is tested against it in the Odoo suite, and an item the real
 mapper chokes on here too.
 """
 
+import dataclasses
 import secrets
 import string
 import uuid
@@ -362,6 +363,16 @@ def test_snapshot_without_phone_replaces_the_mapping_unlink_first():
     assert (result.outcome, result.sent_operation) == ("done", "link")
     # Two requests, unlink first: SPAR fails one request naming an id twice.
     assert client.calls == [("unlink", ["token:a@REG"]), ("link", ["token:a@REG"])]
+
+
+def test_snapshot_without_phone_is_an_update_where_spar_holds_no_phone():
+    # The last snapshot SPAR accepted had no phone: nothing to clear, so the
+    # ID is never left unmapped for a moment by an unlink.
+    client = ScriptedClient({"update": kind(sp.OutcomeKind.DONE)})
+    bank = dataclasses.replace(bank_item("a", "update"), spar_may_hold_phone=False)
+    result = push_batch(client, [bank])["a"]
+    assert (result.outcome, result.sent_operation) == ("done", "update")
+    assert [c[0] for c in client.calls] == ["update"]
 
 
 def test_snapshot_with_phone_is_an_update():

@@ -14,26 +14,34 @@ paid there, so the importer removes the current FA rather than refusing the
 edit and keeping a destination the registrant gave up.
 """
 
+import importlib
 from dataclasses import dataclass, field
 
 from . import odk_client
 
+# The FA vocabulary and masking live in the base addon. Odoo loads this
+# module as odoo.addons.g2p_odk_importer_fa..., the pytest suite as
+# g2p_odk_importer_fa...: the base addon is found under the same prefix.
+_ADDONS_PACKAGE = __name__[: __name__.index("g2p_odk_importer_fa")]
+fa_format = importlib.import_module(f"{_ADDONS_PACKAGE}g2p_spar_fa_base.lib.fa_format")
+fa_vocabulary = importlib.import_module(
+    f"{_ADDONS_PACKAGE}g2p_spar_fa_base.lib.fa_vocabulary"
+)
+
 # Registrant targets -> res.partner fields. "phone" is the CONTACT phone; it
 # is never used as a payment number.
 REGISTRANT_TARGETS = ("name", "first_name", "last_name", "phone", "email")
-# FA targets -> g2p.payment.fa fields ("bank" is looked up into bank_id).
+# FA targets -> g2p.payment.fa fields: the FA's own values under their field
+# names, the kind as "fa_kind" and the bank by name ("bank", looked up into
+# bank_id).
 FA_TARGETS = {
     "fa_kind": "kind",
-    "account_number": "account_number",
-    "iban": "iban",
-    "bic": "bic",
+    **{
+        fname: fname
+        for fname in fa_vocabulary.FA_VALUE_FIELDS
+        if fname not in ("kind", "bank_id")
+    },
     "bank": "bank",
-    "bank_code": "bank_code",
-    "branch_code": "branch_code",
-    "holder_name": "holder_name",
-    "payment_msisdn": "payment_msisdn",
-    "provider_code": "provider_code",
-    "payment_email": "payment_email",
 }
 TARGETS = (*REGISTRANT_TARGETS, *FA_TARGETS)
 
@@ -52,27 +60,21 @@ DEFAULT_MAPPING = {
 
 # FA targets whose values are personal payment destinations: never shown in
 # clear in an error.
-SECRET_TARGETS = ("account_number", "iban", "payment_msisdn", "payment_email")
+SECRET_TARGETS = fa_vocabulary.SECRET_FIELDS
 # Per kind, the targets of which one must be given for an FA to exist.
-DESTINATION_TARGETS = {
-    "bank": ("account_number", "iban"),
-    "mobile": ("payment_msisdn",),
-    "email": ("payment_email",),
-}
+DESTINATION_TARGETS = fa_vocabulary.DESTINATION_FIELDS
 # Kind values that say the registrant has no payment FA (for now).
 NO_FA_KINDS = ("none", "no_fa", "no_payment")
 
-# Choice values forms commonly use for the payment kind.
+# Choice values forms commonly use for the payment kind, besides its name.
 KIND_ALIASES = {
-    "bank": "bank",
-    "bank_account": "bank",
-    "iban": "bank",
-    "mobile": "mobile",
-    "mobile_money": "mobile",
-    "mobile_wallet": "mobile",
-    "momo": "mobile",
-    "email": "email",
-    "email_wallet": "email",
+    **{kind: kind for kind in fa_vocabulary.KINDS},
+    "bank_account": fa_vocabulary.KIND_BANK,
+    "iban": fa_vocabulary.KIND_BANK,
+    "mobile_money": fa_vocabulary.KIND_MOBILE,
+    "mobile_wallet": fa_vocabulary.KIND_MOBILE,
+    "momo": fa_vocabulary.KIND_MOBILE,
+    "email_wallet": fa_vocabulary.KIND_EMAIL,
 }
 
 
@@ -141,25 +143,19 @@ def _text(value):
     return str(value).strip()
 
 
-def mask(value):
-    """``value`` with all but its first and last two characters hidden."""
-    if len(value) <= 4:
-        return "*" * len(value)
-    return value[:2] + "*" * (len(value) - 4) + value[-2:]
-
-
 def redact(text, data, mapping):
     """``text`` with the submission's payment destinations masked.
 
     Error messages (the FA model's included) may quote the rejected value;
-    whatever they quote of ``data`` is masked before the text is stored.
+    whatever they quote of ``data`` is masked as the FA model masks it
+    before the text is stored.
     """
     for target in SECRET_TARGETS:
         value = get_path(data, mapping[target]) if target in mapping else MISSING
         value = "" if value is MISSING else _text(value)
         # Shorter ones are no destination; masking them would mangle the text.
         if len(value) >= 4:
-            text = text.replace(value, mask(value))
+            text = text.replace(value, fa_format.mask_quoted(value))
     return text
 
 

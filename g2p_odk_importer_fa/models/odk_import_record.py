@@ -1,4 +1,5 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+import dataclasses
 import json
 import logging
 
@@ -8,7 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.g2p_spar_fa_base import change
-from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
+from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import FA_VALUE_FIELDS
 
 from ..lib import odk_client, retry_policy, submission_mapping
 
@@ -18,6 +19,36 @@ ADMIN = "base.group_system"
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 # What a submission can fail on and still leave the others importing.
 SUBMISSION_ERRORS = (submission_mapping.MappingError, ValidationError, UserError)
+
+
+@dataclasses.dataclass
+class SubmissionImport:
+    """One submission's way through a page import.
+
+    ``record`` is its import record (empty for a new submission), ``vals``
+    that record's values for this attempt; the mapped registrant and FA
+    values, the registrant created for it, the FA to create and the outcome
+    (``created``, ``updated``, ``unchanged`` or ``failed``) are filled in as
+    the page goes, so no list is linked to another by position.
+    """
+
+    record: models.BaseModel
+    submission: dict
+    outcome: str | None = None
+    vals: dict | None = None
+    registrant_vals: dict | None = None
+    fa_vals: dict | None = None
+    prepared: dict | None = None
+    partner: models.BaseModel | None = None
+    new_fa_vals: dict | None = None
+
+    def start(self, vals):
+        """Begin an attempt with the import record's ``vals``, forgetting
+        whatever an attempt rolled back had found."""
+        self.vals = vals
+        self.outcome = "created"
+        self.registrant_vals = self.fa_vals = self.prepared = None
+        self.partner = self.new_fa_vals = None
 
 
 class G2pOdkImportRecord(models.Model):
@@ -146,20 +177,22 @@ class G2pOdkImportRecord(models.Model):
             )
         }
         settings = self.env["g2p.payment.fa"]._get_fa_settings()
-        outcomes, todo = [], []
-        for submission in submissions:
-            record = existing.get(submission.get("__id"), records.browse())
-            if record._is_imported(submission, force):
-                outcomes.append("unchanged")
+        plans = [
+            SubmissionImport(existing.get(s.get("__id"), records.browse()), s)
+            for s in submissions
+        ]
+        todo = []
+        for plan in plans:
+            if plan.record._is_imported(plan.submission, force):
+                plan.outcome = "unchanged"
             else:
-                todo.append((len(outcomes), record, submission))
-                outcomes.append(None)
-        pairs = [(record, submission) for _index, record, submission in todo]
-        done = None
-        if len(pairs) > 1:
+                todo.append(plan)
+        imported = False
+        if len(todo) > 1:
             try:
                 with self.env.cr.savepoint():
-                    done = records._import_together(config, pairs, mapping, settings)
+                    records._import_together(config, todo, mapping, settings)
+                    imported = True
             except psycopg2.OperationalError:
                 raise  # concurrency: let Odoo retry the whole transaction
             except Exception as exc:  # noqa: BLE001 - isolated one by one below
@@ -168,17 +201,13 @@ class G2pOdkImportRecord(models.Model):
                     "ODK import %s: a page of %d submissions was refused (%s); "
                     "importing them one by one",
                     config.id,
-                    len(pairs),
+                    len(todo),
                     type(exc).__name__,
                 )
-        if done is None:
-            done = [
-                record._import_one(config, submission, mapping, settings)
-                for record, submission in pairs
-            ]
-        for (index, _record, _submission), outcome in zip(todo, done, strict=True):
-            outcomes[index] = outcome
-        return outcomes
+        if not imported:
+            for plan in todo:
+                records._import_one(config, plan, mapping, settings)
+        return [plan.outcome for plan in plans]
 
     def _is_imported(self, submission, force=False):
         """Whether this version of the submission was processed already."""
@@ -190,31 +219,28 @@ class G2pOdkImportRecord(models.Model):
             )
         )
 
-    def _import_one(self, config, submission, mapping, settings):
-        """Import one submission in its own savepoint; return its outcome.
+    @api.model
+    def _import_one(self, config, plan, mapping, settings):
+        """Import one submission in its own savepoint; set its outcome.
 
         Whatever goes wrong is rolled back and recorded on its import record.
         """
         try:
             with self.env.cr.savepoint():
-                return self._import_together(
-                    config, [(self, submission)], mapping, settings
-                )[0]
+                self._import_together(config, [plan], mapping, settings)
         except psycopg2.OperationalError:
             raise  # concurrency: let Odoo retry the whole transaction
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the batch
             if not isinstance(exc, SUBMISSION_ERRORS):
                 _logger.exception(
-                    "ODK submission %s: unexpected error", submission.get("__id")
+                    "ODK submission %s: unexpected error", plan.submission.get("__id")
                 )
-            vals = self._attempt_vals(config, submission)
-            failure = self._failure_vals(config, vals, exc, submission, mapping)
-            self._save_all([(self, failure)])
-            return "failed"
+            self._fail(config, plan, exc, mapping)
+            self._save_all([plan])
 
     @api.model
-    def _import_together(self, config, pairs, mapping, settings):
-        """Import ``pairs`` of (import record, possibly empty; submission).
+    def _import_together(self, config, plans, mapping, settings):
+        """Import the submissions of ``plans``, setting their outcomes.
 
         Everything that can refuse a submission on its own (mapping, bank,
         FA values) is checked first and writes nothing, so such a submission
@@ -225,89 +251,94 @@ class G2pOdkImportRecord(models.Model):
         their unlink rows). The caller holds the savepoint.
         """
         fa_model = self.env["g2p.payment.fa"]
-        banks, saved, outcomes, planned = {}, [], [], []
-        for record, submission in pairs:
-            vals = record._attempt_vals(config, submission)
+        banks = {}
+        for plan in plans:
+            plan.start(plan.record._attempt_vals(config, plan.submission))
             try:
-                registrant_vals, fa_vals, prepared = self._plan(
-                    submission, mapping, settings, banks
-                )
+                self._map(plan, mapping, settings, banks)
             except SUBMISSION_ERRORS as exc:
-                failure = self._failure_vals(config, vals, exc, submission, mapping)
-                saved.append((record, failure))
-                outcomes.append("failed")
-                continue
-            planned.append((len(saved), registrant_vals, fa_vals, prepared))
-            saved.append((record, vals))
-            outcomes.append("created")
-        new_partners = iter(
-            self.env["res.partner"].create(
-                [plan[1] for plan in planned if not saved[plan[0]][0].partner_id]
-            )
+                self._fail(config, plan, exc, mapping)
+        mapped = [plan for plan in plans if plan.outcome != "failed"]
+        newcomers = [plan for plan in mapped if not plan.record.partner_id]
+        partners = self.env["res.partner"].create(
+            [plan.registrant_vals for plan in newcomers]
         )
-        new_fas, removed = [], fa_model
-        for index, registrant_vals, fa_vals, prepared in planned:
-            record, vals = saved[index]
-            partner, current, changed = record.partner_id, None, False
-            if partner:
-                current = partner.payment_fa_id
-                registrant_changes = {
-                    k: v
-                    for k, v in registrant_vals.items()
-                    if (partner[k] or False) != v
-                }
-                if registrant_changes:
-                    partner.write(registrant_changes)
-                    changed = True
-            else:
-                partner = next(new_partners)
-            vals.update(
-                state="done", error=False, retry_at=False, partner_id=partner.id
-            )
-            if fa_vals is None:
-                # The submission gives no payment destination (any more).
-                vals["payment_fa_id"] = False
-                if current:
-                    removed |= current
-                    changed = True
-            elif current and self._same_fa(current, prepared):
-                vals["payment_fa_id"] = current.id
-            else:
-                new_fas.append((vals, dict(fa_vals, partner_id=partner.id)))
-                changed = True
-            # A submission that failed before it had a registrant is created.
-            if record.partner_id:
-                outcomes[index] = "updated" if changed else "unchanged"
-        fas = fa_model.create([fa_vals for _vals, fa_vals in new_fas])
-        for (vals, _fa_vals), fa in zip(new_fas, fas, strict=True):
-            vals["payment_fa_id"] = fa.id
+        for plan, partner in zip(newcomers, partners, strict=True):
+            plan.partner = partner
+        removed = fa_model
+        for plan in mapped:
+            removed |= self._apply_registrant(plan)
+        creating = [plan for plan in mapped if plan.new_fa_vals]
+        fas = fa_model.create([plan.new_fa_vals for plan in creating])
+        for plan, fa in zip(creating, fas, strict=True):
+            plan.vals["payment_fa_id"] = fa.id
         fa_model.browse(removed.ids).action_remove()
-        self._save_all(saved)
-        return outcomes
+        self._save_all(plans)
 
     @api.model
-    def _plan(self, submission, mapping, settings, banks):
-        """Map a submission and check its FA, writing nothing.
+    def _apply_registrant(self, plan):
+        """Write the registrant's changes of a mapped ``plan`` and decide
+        what becomes of its FA; return the FA to remove (possibly none).
 
-        Return the registrant's values, the FA's values and the FA's values
+        A new FA is left in ``plan.new_fa_vals`` for the caller to create
+        with the others of the page.
+        """
+        removed = self.env["g2p.payment.fa"]
+        partner, current, changed = plan.record.partner_id, None, False
+        if partner:
+            current = partner.payment_fa_id
+            registrant_changes = {
+                k: v
+                for k, v in plan.registrant_vals.items()
+                if (partner[k] or False) != v
+            }
+            if registrant_changes:
+                partner.write(registrant_changes)
+                changed = True
+        else:
+            partner = plan.partner
+        plan.vals.update(
+            state="done", error=False, retry_at=False, partner_id=partner.id
+        )
+        if plan.fa_vals is None:
+            # The submission gives no payment destination (any more).
+            plan.vals["payment_fa_id"] = False
+            if current:
+                removed = current
+                changed = True
+        elif current and self._same_fa(current, plan.prepared):
+            plan.vals["payment_fa_id"] = current.id
+        else:
+            plan.new_fa_vals = dict(plan.fa_vals, partner_id=partner.id)
+            changed = True
+        # A submission that failed before it had a registrant is created.
+        if plan.record.partner_id:
+            plan.outcome = "updated" if changed else "unchanged"
+        return removed
+
+    @api.model
+    def _map(self, plan, mapping, settings, banks):
+        """Map the plan's submission and check its FA, writing nothing.
+
+        Sets the registrant's values, the FA's values and the FA's values
         as the FA model normalises them (to compare with the current FA);
         both FA values are None when the submission gives no payment FA.
         ``banks`` caches the banks found by name or BIC.
         """
-        mapped = submission_mapping.map_submission(submission, mapping)
-        registrant_vals = dict(mapped.registrant, is_registrant=True)
+        mapped = submission_mapping.map_submission(plan.submission, mapping)
+        plan.registrant_vals = dict(mapped.registrant, is_registrant=True)
         if mapped.fa is None:
-            return registrant_vals, None, None
+            return
         fa_vals = dict(mapped.fa)
         if mapped.bank:
             if mapped.bank not in banks:
                 banks[mapped.bank] = self._find_bank(mapped.bank)
             fa_vals["bank_id"] = banks[mapped.bank].id
         fa_model = self.env["g2p.payment.fa"]
-        prepared = fa_model._normalise_fa_vals(
+        plan.prepared = fa_model._normalise_fa_vals(
             fa_model._add_missing_default_values(fa_vals), settings
         )
-        return registrant_vals, fa_vals, prepared
+        plan.fa_vals = fa_vals
 
     @api.model
     def _same_fa(self, fa, prepared):
@@ -331,9 +362,14 @@ class G2pOdkImportRecord(models.Model):
         }
 
     @api.model
-    def _failure_vals(self, config, vals, exc, submission, mapping):
-        """``vals`` recording ``exc`` as the outcome of this attempt, with
-        the submission's payment destinations masked in the error."""
+    def _fail(self, config, plan, exc, mapping):
+        """Record ``exc`` as the outcome of this attempt at the plan's
+        submission, with its payment destinations masked in the error.
+
+        The record's values are those of a fresh attempt: what a rolled
+        back attempt had set (a registrant, an FA) is gone.
+        """
+        vals = plan.record._attempt_vals(config, plan.submission)
         message = getattr(exc, "redacted", None) or str(exc)
         if not isinstance(exc, SUBMISSION_ERRORS):
             # A database error's DETAIL line quotes the row's values.
@@ -345,21 +381,22 @@ class G2pOdkImportRecord(models.Model):
             type(exc).__name__,
         )
         delay = retry_policy.retry_delay(vals["attempts"], config.interval_minutes)
-        return dict(
+        plan.vals = dict(
             vals,
             state="failed",
-            error=submission_mapping.redact(message, submission, mapping),
+            error=submission_mapping.redact(message, plan.submission, mapping),
             retry_at=vals["last_attempt_at"] + delay,
         )
+        plan.outcome = "failed"
 
     @api.model
-    def _save_all(self, saved):
-        """Write ``saved`` pairs of (import record, possibly empty; values),
-        creating the new records in one go."""
-        for record, vals in saved:
-            if record:
-                record.write(vals)
-        self.create([vals for record, vals in saved if not record])
+    def _save_all(self, plans):
+        """Write the import records of ``plans``, creating the new ones in
+        one go."""
+        for plan in plans:
+            if plan.record:
+                plan.record.write(plan.vals)
+        self.create([plan.vals for plan in plans if not plan.record])
 
     @api.model
     def _find_bank(self, value):

@@ -3,7 +3,7 @@ import os
 
 from odoo.addons.g2p_spar_fa_sync.tests.common import SparSyncCommon
 
-from ..lib import odk_replay
+from . import odk_replay
 
 REPLAY_PASSWORD = "replay-password"
 LIVE_ENV = ("ODK_CENTRAL_URL", "ODK_CENTRAL_EMAIL", "ODK_CENTRAL_PASSWORD")

@@ -10,7 +10,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
-from ..lib import odk_replay
+from . import odk_replay
 from .common import OdkReplayCommon
 
 

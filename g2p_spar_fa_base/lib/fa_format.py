@@ -16,31 +16,20 @@ from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from .fa_vocabulary import (
+    DESTINATION_PLACEHOLDERS,
+    FA_PLACEHOLDERS,
+    KIND_BANK,
+    KIND_EMAIL,
+    KIND_MOBILE,
+    KIND_PLACEHOLDERS,
+    KINDS,
+    SECRET_PLACEHOLDERS,
+)
+
 PARAM_PREFIX = "g2p_spar_fa."
 
-KIND_BANK = "bank"
-KIND_MOBILE = "mobile"
-KIND_EMAIL = "email"
-KINDS = (KIND_BANK, KIND_MOBILE, KIND_EMAIL)
-
 ID_PLACEHOLDERS = ("id", "id_type")
-FA_PLACEHOLDERS = (
-    "account",
-    "iban",
-    "bic",
-    "bank_code",
-    "branch_code",
-    "msisdn",
-    "email",
-    "provider",
-)
-# Values that only make sense for one kind; giving them for another kind is
-# almost certainly a data-entry mistake, so it is rejected rather than ignored.
-KIND_PLACEHOLDERS = {
-    KIND_BANK: ("account", "iban", "bic", "bank_code", "branch_code"),
-    KIND_MOBILE: ("msisdn", "provider"),
-    KIND_EMAIL: ("email", "provider"),
-}
 
 # ":" and "@" delimit the parts of an FA string, so free-form codes must not
 # contain them (nor whitespace) or the string could not be parsed back.
@@ -113,15 +102,13 @@ def _quote(value):
 def _value_error(field, value, problem, detail=None):
     """An error quoting ``value`` to the user, with a redacted twin.
 
-    The twin shows the value masked but for its first and last two
-    characters, as the ODK import masks it: enough to find the input again,
-    not to pay into it. The details of the validating library may quote the
-    value, so the twin leaves them out.
+    The twin shows the value through :func:`mask_quoted`. The details of
+    the validating library may quote the value, so the twin leaves them out.
     """
     message = f"{_quote(value)} {problem}"
     if detail:
         message += f" ({detail})"
-    masked = _quote(_mask_middle(value, 2, 2))
+    masked = _quote(mask_quoted(value))
     return FaValidationError(field, message, f"{masked} {problem}")
 
 
@@ -397,6 +384,13 @@ _NORMALIZERS = {
 }
 
 
+_NO_DESTINATION = {
+    KIND_BANK: "a bank address needs an account number or an IBAN",
+    KIND_MOBILE: "a mobile wallet needs a phone number",
+    KIND_EMAIL: "an e-mail wallet needs an e-mail address",
+}
+
+
 def validate_fa(kind, values, region=None):
     """Check and normalise the FA parts of ``kind``; return the cleaned values.
 
@@ -414,14 +408,9 @@ def validate_fa(kind, values, region=None):
             cleaned[name] = normalize_msisdn(value, region)
         else:
             cleaned[name] = _NORMALIZERS[name](value)
-    if kind == KIND_BANK and not (cleaned.get("account") or cleaned.get("iban")):
-        raise FaValidationError(
-            "account", "a bank address needs an account number or an IBAN"
-        )
-    if kind == KIND_MOBILE and not cleaned.get("msisdn"):
-        raise FaValidationError("msisdn", "a mobile wallet needs a phone number")
-    if kind == KIND_EMAIL and not cleaned.get("email"):
-        raise FaValidationError("email", "an e-mail wallet needs an e-mail address")
+    destinations = DESTINATION_PLACEHOLDERS[kind]
+    if not any(cleaned.get(name) for name in destinations):
+        raise FaValidationError(destinations[0], _NO_DESTINATION[kind])
     return cleaned
 
 
@@ -429,6 +418,14 @@ def _mask_middle(value, head, tail):
     if len(value) <= head + tail:
         return "*" * len(value)
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+def mask_quoted(value):
+    """A rejected value as an error may quote it: all but its first and last
+    two characters hidden, enough for the person who typed it to find it
+    again, not to pay into it. Every error text that is logged or stored
+    (the FA model's, the ODK import's) masks values with this."""
+    return _mask_middle(value, 2, 2)
 
 
 def mask_account(value):
@@ -449,6 +446,7 @@ def mask_email(value):
     return f"{local[0]}***@{domain}"
 
 
+# One per SECRET_PLACEHOLDERS entry (a unit test holds them together).
 _MASKERS = {
     "account": mask_account,
     "iban": mask_account,
@@ -460,6 +458,6 @@ _MASKERS = {
 def mask_values(values):
     """Hide the parts that identify a person; routing codes stay readable."""
     return {
-        name: _MASKERS[name](value) if value and name in _MASKERS else value
+        name: _MASKERS[name](value) if value and name in SECRET_PLACEHOLDERS else value
         for name, value in values.items()
     }

@@ -7,26 +7,24 @@ from odoo.exceptions import UserError, ValidationError
 from .. import change
 from ..exceptions import FaInputError
 from ..lib import fa_format
+from ..lib.fa_vocabulary import (
+    FA_VALUE_FIELDS,
+    KIND_BANK,
+    KIND_LABELS,
+    PLACEHOLDER_FIELDS,
+    field_of,
+)
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 
-# FA placeholder (see lib.fa_format.FA_PLACEHOLDERS) -> field holding its value.
-PLACEHOLDER_FIELDS = {
-    "account": "account_number",
-    "iban": "iban",
-    "bic": "bic",
-    "bank_code": "bank_code",
-    "branch_code": "branch_code",
-    "msisdn": "payment_msisdn",
-    "email": "payment_email",
-    "provider": "provider_code",
-}
-# The values that make an FA what it is: two FAs equal on these are the same.
-FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
 # The FA strings are derived from the values once, at creation: SPAR gets
 # what was validated, whatever the formats say later.
 DERIVED_FIELDS = ("fa_string", "fa_masked")
 IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, *DERIVED_FIELDS)
+# Set on the cursor while create() archives the FAs it replaces, which are
+# no removals. Not in env.context: an RPC caller sets any context key, and
+# could archive an FA without its removal reaching SPAR.
+_REPLACING_KEY = "g2p_spar_fa_base.replacing"
 
 
 class G2pPaymentFa(models.Model):
@@ -60,15 +58,7 @@ class G2pPaymentFa(models.Model):
         domain=[("is_registrant", "=", True)],
     )
     active = fields.Boolean(default=True)
-    kind = fields.Selection(
-        [
-            ("bank", "Bank Account"),
-            ("mobile", "Mobile Wallet"),
-            ("email", "E-mail Wallet"),
-        ],
-        required=True,
-        default="bank",
-    )
+    kind = fields.Selection(list(KIND_LABELS), required=True, default=KIND_BANK)
     account_number = fields.Char(groups=MANAGER)
     iban = fields.Char(string="IBAN", groups=MANAGER)
     bank_id = fields.Many2one("res.bank", ondelete="restrict")
@@ -118,7 +108,7 @@ class G2pPaymentFa(models.Model):
         ``redacted`` text (see :mod:`..exceptions`).
         """
         if label is None:
-            fname = PLACEHOLDER_FIELDS.get(exc.field, exc.field)
+            fname = field_of(exc.field)
             label = self._fields[fname].string if fname in self._fields else fname
         return FaInputError(
             _("%(field)s: %(problem)s", field=label, problem=exc.message),
@@ -161,7 +151,7 @@ class G2pPaymentFa(models.Model):
         """
         vals = dict(vals)
         kind = vals.get("kind")
-        if kind == "bank" and not vals.get("bic") and vals.get("bank_id"):
+        if kind == KIND_BANK and not vals.get("bic") and vals.get("bank_id"):
             vals["bic"] = self.env["res.bank"].browse(vals["bank_id"]).bic
         values = {
             placeholder: vals.get(fname)
@@ -201,8 +191,12 @@ class G2pPaymentFa(models.Model):
             partner_ids = [prepared[index]["partner_id"] for index in wave]
             # Ordered by id: the default order joins the registrants' names.
             previous = self.search([("partner_id", "in", partner_ids)], order="id")
-            previous.with_context(g2p_fa_replacing=True).write({"active": False})
-            previous.flush_recordset(["active"])
+            self.env.cr.cache[_REPLACING_KEY] = True
+            try:
+                previous.write({"active": False})
+                previous.flush_recordset(["active"])
+            finally:
+                self.env.cr.cache.pop(_REPLACING_KEY, None)
             new = super().create([prepared[index] for index in wave])
             self._on_fa_replaced(previous, new)
             for index, record in zip(wave, new, strict=True):
@@ -250,7 +244,7 @@ class G2pPaymentFa(models.Model):
                             "restored. Record a new one with the same values."
                         )
                     )
-            elif not self.env.context.get("g2p_fa_replacing"):
+            elif not self.env.cr.cache.get(_REPLACING_KEY):
                 removed = self.filtered("active")
         res = super().write(vals)
         if removed:

@@ -343,3 +343,9 @@ class TestPaymentFa(PaymentFaCommon):
             second.action_remove()
             removed.assert_called_once()
             self.assertEqual(removed.call_args.args[0], second)
+
+    def test_a_callers_context_cannot_hide_a_removal(self):
+        fa = self._create_bank_fa(self.registrant)
+        with patch.object(type(self.FA), "_on_fa_removed", autospec=True) as removed:
+            fa.with_context(g2p_fa_replacing=True).write({"active": False})
+        removed.assert_called_once()

@@ -2,7 +2,8 @@
 from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
-from ..models.payment_fa import FA_VALUE_FIELDS, MANAGER
+from ..lib.fa_vocabulary import FA_VALUE_FIELDS
+from ..models.payment_fa import MANAGER
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):

@@ -9,10 +9,10 @@ happens here, testable against the real mapper without a database.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
 
 from .spar_protocol import (
     JWT_INVALID,
@@ -65,7 +65,7 @@ def snapshot_details(kind, msisdn, name, key):
     return phone, ({"fa_kind": kind, "details_digest": digest},)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class PushItem:
     """What one outbox row asks of SPAR."""
 
@@ -78,9 +78,12 @@ class PushItem:
     additional_info: tuple = ()
     signature_rejections: int = 0
     server_errors: int = 0
+    # Whether SPAR may hold a payment phone for this ID: unknown counts as
+    # yes. False when the last snapshot SPAR accepted for it had no phone.
+    spar_may_hold_phone: bool = True
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class PushResult:
     """What became of one item. ``outcome`` is done, retry or failed;
     ``error`` never holds an FA in clear. ``signature_rejections``: how many
@@ -98,7 +101,7 @@ class PushResult:
     server_errors: int = 0
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ReadBack:
     """What SPAR resolved for one pushed row: ``verification`` is "verified"
     when it holds exactly the snapshot expected (FA and additional_info, so
@@ -113,10 +116,12 @@ def _overwrite(item):
     """How to replace a mapping SPAR holds with ``item``'s snapshot.
 
     SPAR's update keeps every field sent empty: an update without a phone
-    would leave the old payment phone in SPAR. Such a snapshot replaces the
-    mapping instead, an unlink then a link (``relink``).
+    would leave a payment phone SPAR may hold. Such a snapshot replaces the
+    mapping instead, an unlink then a link (``relink``), unless SPAR is known
+    to hold no phone for the ID: most changes (a bank account edited, a
+    rename) stay one update, with no moment where the ID maps nothing.
     """
-    if item.name and item.phone_number and item.additional_info:
+    if item.phone_number or not item.spar_may_hold_phone:
         return "update"
     return "relink"
 
@@ -124,7 +129,8 @@ def _overwrite(item):
 def _fallback(kind, operation, item):
     """The operation to send instead after SPAR's answer, or None."""
     if (kind, operation) == (OutcomeKind.ALREADY_LINKED, "link"):
-        return _overwrite(item)
+        # Mapped by something we did not see: what it holds is unknown.
+        return _overwrite(dataclasses.replace(item, spar_may_hold_phone=True))
     if (kind, operation) == (OutcomeKind.NOT_LINKED, "update"):
         return "link"
     return None

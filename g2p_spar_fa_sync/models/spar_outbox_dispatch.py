@@ -113,7 +113,8 @@ class G2pSparOutbox(models.Model):
             (self.ids,),
         )
         rows = self.env.cr.dictfetchall()
-        linked = self._linked_spar_ids([row["partner_id"] for row in rows], (st.DONE,))
+        mapped = self._accepted_mappings([row["partner_id"] for row in rows])
+        linked = {pid: spar_id for pid, (spar_id, _phone) in mapped.items()}
         key = self._details_key()
         items = []
         for row in rows:
@@ -130,6 +131,8 @@ class G2pSparOutbox(models.Model):
                     "name": row["name"] or None,
                     "phone_number": phone,
                     "additional_info": info,
+                    "spar_may_hold_phone": operation != "update"
+                    or mapped[row["partner_id"]][1],
                 }
             items.append(
                 spar_push.PushItem(
@@ -142,6 +145,35 @@ class G2pSparOutbox(models.Model):
                 )
             )
         return items
+
+    @api.model
+    def _accepted_mappings(self, partner_ids):
+        """{partner id: (SPAR ID, whether it holds a payment phone)} of the
+        registrants SPAR maps, from the last row it accepted of each.
+
+        The phone tells whether an update without one would leave a stale
+        payment number in SPAR (see ``spar_push._overwrite``).
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (o.partner_id) o.partner_id, o.spar_id,
+                       COALESCE(o.sent_operation, o.operation),
+                       f.kind = 'mobile' AND f.payment_msisdn IS NOT NULL
+                  FROM g2p_spar_outbox o
+                  LEFT JOIN g2p_payment_fa f ON f.id = o.payment_fa_id
+                 WHERE o.partner_id = ANY(%s) AND o.state = %s
+              ORDER BY o.partner_id, o.sequence DESC
+                """,
+                list(set(partner_ids)),
+                st.DONE,
+            )
+        )
+        return {
+            partner_id: (spar_id, holds_phone is not False)
+            for partner_id, spar_id, operation, holds_phone in self.env.cr.fetchall()
+            if operation != "unlink"
+        }
 
     def _attempts(self):
         self.env.cr.execute(

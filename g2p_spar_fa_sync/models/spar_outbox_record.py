@@ -120,13 +120,12 @@ class G2pSparOutbox(models.Model):
         return sequences
 
     @api.model
-    def _linked_spar_ids(self, partner_ids, states=(st.DONE, st.SENDING)):
+    def _linked_spar_ids(self, partner_ids):
         """The SPAR ID each registrant is mapped under, as far as we know.
 
-        That is the last row SPAR accepted: a link or update maps its ID, an
-        unlink leaves nothing. By default rows in flight count too, as their
-        result is likely to be a mapping; a row being sent asks with
-        ``states=(DONE,)`` so as not to count itself.
+        That is the last row SPAR accepted or is being sent: a link or update
+        maps its ID, an unlink leaves nothing. Rows in flight count, as their
+        result is likely to be a mapping.
         """
         self.flush_model(["state", "partner_id", "spar_id", "operation", "sequence"])
         self.env.cr.execute(
@@ -137,7 +136,7 @@ class G2pSparOutbox(models.Model):
              WHERE partner_id = ANY(%s) AND state = ANY(%s)
           ORDER BY partner_id, sequence DESC
             """,
-            (list(set(partner_ids)), list(states)),
+            (list(set(partner_ids)), [st.DONE, st.SENDING]),
         )
         return {
             partner_id: (spar_id if operation != "unlink" else None)

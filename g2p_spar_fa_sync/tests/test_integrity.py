@@ -264,6 +264,22 @@ class TestSnapshotOfTheFaRecord(SparSyncCommon):
             [{"state": "done", "sent_operation": "link", "verification": "verified"}],
         )
 
+    def test_bank_to_bank_is_one_update_never_leaving_the_id_unmapped(self):
+        # SPAR holds no phone for a bank snapshot: nothing to clear, so no
+        # unlink (and no moment where SPAR maps nothing) for a new account.
+        partner = self._registrant("Baraka Otieno")
+        self._create_bank_fa(partner)
+        self.drain()
+        bank = self._create_fa(
+            partner, kind="bank", account_number="9876543210", bank_id=self.bank.id
+        )
+        self.drain()
+        self.assertEqual(self.spar_table_row(partner)["fa_value"], bank.fa_string)
+        self.assertRecordValues(
+            self._rows(partner)[-1],
+            [{"state": "done", "sent_operation": "update", "verification": "verified"}],
+        )
+
     def test_other_name_phone_or_kind_in_spar_is_a_mismatch_and_a_drift(self):
         key = self.Outbox._details_key()
         partners = {

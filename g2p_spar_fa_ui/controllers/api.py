@@ -6,7 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.g2p_spar_fa_base import change
-from odoo.addons.g2p_spar_fa_base.models.payment_fa import FA_VALUE_FIELDS
+from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import FA_VALUE_FIELDS
 
 from ..lib import inputs
 

@@ -4,10 +4,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.http import request
 
 from odoo.addons.g2p_spar_fa_base import change
+from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import KIND_FIELDS
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
 from ..lib import inputs
-from ..models.payment_fa import KIND_FIELDS
 from ..models.res_partner import SPAR_STATES
 
 ENUMERATOR = "g2p_spar_fa_ui.group_fa_enumerator"

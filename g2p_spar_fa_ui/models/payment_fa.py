@@ -4,24 +4,10 @@ from odoo.exceptions import UserError, ValidationError
 
 from odoo.addons.g2p_spar_fa_base import change
 from odoo.addons.g2p_spar_fa_base.lib.fa_format import FaValidationError
-from odoo.addons.g2p_spar_fa_base.models.payment_fa import PLACEHOLDER_FIELDS
+from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import field_of
 
 from ..lib import inputs
 
-# The inputs a form shows for each kind; the others are ignored.
-KIND_FIELDS = {
-    "bank": (
-        "account_number",
-        "iban",
-        "bank_id",
-        "bic",
-        "bank_code",
-        "branch_code",
-        "holder_name",
-    ),
-    "mobile": ("payment_msisdn", "provider_code"),
-    "email": ("payment_email", "provider_code"),
-}
 # Field of the FA -> name of the input checked by lib.inputs.
 CHANGE_TEXT_FIELDS = {"change_reason": "reason", "request_ref": "request_ref"}
 
@@ -118,7 +104,7 @@ class G2pPaymentFa(models.Model):
         """
         cause = error.__cause__
         if isinstance(cause, FaValidationError):
-            field = PLACEHOLDER_FIELDS.get(cause.field, cause.field)
+            field = field_of(cause.field)
             if field in self._fields:
                 return field, cause.message
         return False, str(error.args[0])

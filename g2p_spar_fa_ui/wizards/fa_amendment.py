@@ -3,8 +3,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.g2p_spar_fa_base import change
-
-from ..models.payment_fa import KIND_FIELDS
+from odoo.addons.g2p_spar_fa_base.lib.fa_vocabulary import KIND_BANK, KIND_FIELDS
 
 
 class G2pFaAmendment(models.TransientModel):
@@ -41,7 +40,7 @@ class G2pFaAmendment(models.TransientModel):
     )
     kind = fields.Selection(
         selection=lambda self: self.env["g2p.payment.fa"]._fields["kind"].selection,
-        default="bank",
+        default=KIND_BANK,
     )
     account_number = fields.Char()
     iban = fields.Char(string="IBAN")

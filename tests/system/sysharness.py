@@ -2,7 +2,7 @@
 
 Nothing here is copied from the addons: ``scripts/stack.py`` (the stack),
 ``g2p_spar_fa_sync/tests/fault_proxy.py`` (the proxy in front of SPAR) and
-``g2p_odk_importer_fa/lib/odk_replay.py`` (a replayed ODK Central) are loaded
+``g2p_odk_importer_fa/tests/odk_replay.py`` (a replayed ODK Central) are loaded
 by path, and SPAR is read with the addon's own signed client.
 """
 
@@ -63,7 +63,7 @@ def fault_proxy_module():
 
 def odk_replay_module():
     return load_by_path(
-        "g2p_odk_replay", REPO / "g2p_odk_importer_fa" / "lib" / "odk_replay.py"
+        "g2p_odk_replay", REPO / "g2p_odk_importer_fa" / "tests" / "odk_replay.py"
     )
 
 

@@ -1,6 +1,6 @@
 """Replay responses recorded from a real ODK Central on a loopback server.
 
-The fixtures (``tests/fixtures/central_*.json``) are written by
+The fixtures (``fixtures/central_*.json`` next to this file) are written by
 ``scripts/odk_record.py`` while it talks to a running Central; this server
 answers the same requests with the same responses, so the importer's tests
 and benchmark exercise Central's real answers without Central. A request
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-FIXTURES = Path(__file__).resolve().parent.parent / "tests" / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PASSWORD_PLACEHOLDER = "<password>"
 NOT_RECORDED = 599
 
