@@ -5,5 +5,8 @@ from . import (
     spar_connector,
     spar_drift,
     spar_outbox,
+    spar_outbox_dispatch,
+    spar_outbox_read_back,
+    spar_outbox_record,
     spar_reconciliation,
 )

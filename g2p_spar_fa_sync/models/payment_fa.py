@@ -3,7 +3,7 @@ from odoo import _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .spar_outbox import UNFINISHED, UNVERIFIED
+from ..lib import outbox_states as st
 
 
 class G2pPaymentFa(models.Model):
@@ -29,10 +29,10 @@ class G2pPaymentFa(models.Model):
         here; a finished row keeps the masked FA when its FA is deleted."""
         if self.env["g2p.spar.outbox"]._any_row(
             SQL(
-                "o.payment_fa_id = ANY(%s) AND (o.state IN %s OR (%s))",
+                "o.payment_fa_id = ANY(%s) AND (%s OR (%s))",
                 self.ids,
-                UNFINISHED,
-                UNVERIFIED,
+                SQL(st.UNFINISHED_SQL),
+                SQL(st.AWAITING_READ_BACK_SQL),
             )
         ):
             raise UserError(

@@ -3,7 +3,7 @@ from odoo import _, api, fields, models
 
 from ..lib import spar_protocol, spar_push
 from ..lib.drift import drift_kind
-from .spar_outbox import UNFINISHED
+from ..lib.outbox_states import UNFINISHED
 
 RESOLVE_BATCH = 1000
 

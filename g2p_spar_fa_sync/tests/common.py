@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from unittest.mock import patch
 
-from odoo import fields, sql_db
+from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.tools import config
 
 from odoo.addons.g2p_spar_fa_base.tests.common import PaymentFaCommon
@@ -21,6 +21,23 @@ PARAM = "g2p_spar_fa_sync."
 # The SPAR mapper's own database on the test stack (scripts/stack.py).
 SPAR_DB = "spar_mapper"
 TEST_SECRET_KEY = secret_box.generate_key()
+
+
+@contextlib.contextmanager
+def _transaction_in_a_test(outbox):
+    """The outbox's own short transaction, as a test can have one.
+
+    A test's data lives in a transaction no other one sees, so the jobs'
+    transactions become savepoints of it: a TransactionCase's own cursor, or
+    the test cursors an HttpCase's registry hands out (whose isolation the
+    test's transaction has already set).
+    """
+    if outbox.env.registry.in_test_mode():
+        with outbox.env.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})
+    else:
+        with outbox.env.cr.savepoint():
+            yield outbox.env(su=True)
 
 
 class SparSyncCommon(PaymentFaCommon):
@@ -40,6 +57,9 @@ class SparSyncCommon(PaymentFaCommon):
         cls.startClassPatcher(
             patch.dict(config.options, {SECRET_KEY_OPTION: TEST_SECRET_KEY})
         )
+        cls.startClassPatcher(
+            patch.object(type(cls.Outbox), "_own_transaction", _transaction_in_a_test)
+        )
 
     def _registrant(self, name="Registrant"):
         return self._create_registrant(
@@ -51,6 +71,24 @@ class SparSyncCommon(PaymentFaCommon):
 
     def _rows(self, partner):
         return self.Outbox.search([("partner_id", "=", partner.id)], order="sequence")
+
+    @staticmethod
+    def _found_in_spar(rows, verification):
+        """Rows given a read-back verdict they already have another one for:
+        no move of the outbox does that, so this bypasses it (SQL)."""
+        rows.env.flush_all()
+        rows.env.cr.execute(
+            "UPDATE g2p_spar_outbox SET verification = %s WHERE id = ANY(%s)",
+            (verification, rows.ids),
+        )
+        rows.invalidate_recordset(["verification"])
+
+    @staticmethod
+    def _answered(rows, state, **vals):
+        """Rows claimed, then answered by SPAR with ``state`` (the only way
+        the outbox's moves let a pending row reach done or failed)."""
+        rows.write({"state": "sending"})
+        rows.write(dict(vals, state=state))
 
     def _set(self, name, value):
         self.env["ir.config_parameter"].set_param(PARAM + name, value)

@@ -87,7 +87,7 @@ class TestDispatchToSpar(SparSyncCommon):
         blocked, free = self._registrant(), self._registrant()
         self._create_bank_fa(blocked)
         self._create_bank_fa(free)
-        self._rows(blocked).write({"state": "failed", "last_error": "rejected"})
+        self._answered(self._rows(blocked), "failed", last_error="rejected")
         blocked_last = self._mobile_fa(blocked, "+254712340021")
         free_last = self._mobile_fa(free, "+254712340022")
         self.drain()

@@ -130,7 +130,8 @@ class TestFaults(SparSyncCommon):
         with (
             patch.object(spar_push, "push_batch", side_effect=RuntimeError("bug")),
             self.assertLogs(
-                "odoo.addons.g2p_spar_fa_sync.models.spar_outbox", level="ERROR"
+                "odoo.addons.g2p_spar_fa_sync.models.spar_outbox_dispatch",
+                level="ERROR",
             ),
         ):
             self.drain()

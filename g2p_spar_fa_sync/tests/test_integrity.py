@@ -9,7 +9,7 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.queue_job.tests.common import trap_jobs
 
-from ..lib import spar_protocol, spar_push
+from ..lib import outbox_states, spar_protocol, spar_push
 from .common import SparSyncCommon
 
 
@@ -28,7 +28,7 @@ class TestRowsAreWrittenBySuiteOnly(SparSyncCommon):
         partner = self._registrant()
         self._mobile_fa(partner, msisdn)
         row = self._rows(partner)
-        row.write({"state": "failed", "last_error": "rejected", "attempts": 1})
+        self._answered(row, "failed", last_error="rejected", attempts=1)
         return row
 
     def test_fa_managers_cannot_write_rows(self):
@@ -57,6 +57,27 @@ class TestRowsAreWrittenBySuiteOnly(SparSyncCommon):
             ],
         )
         self.assertNotEqual(row.payment_fa_id, forged)
+
+    def test_even_the_suite_makes_only_the_moves_of_the_state_machine(self):
+        partner = self._registrant()
+        self._mobile_fa(partner, "+254712350007")
+        row = self._rows(partner).sudo()
+        states = [value for value, _label in outbox_states.STATES]
+        for target in states:
+            if outbox_states.allowed("state", "pending", target):
+                continue
+            with (
+                self.subTest(target=target),
+                self.assertRaisesRegex(UserError, "cannot go from pending"),
+            ):
+                row.write({"state": target})
+        row.write({"verification": "mismatch"})  # a read-back verdict
+        with self.assertRaisesRegex(UserError, "cannot go from mismatch"):
+            row.write({"verification": "verified"})
+        row.action_cancel()
+        with self.assertRaisesRegex(UserError, "cannot go from cancelled"):
+            row.write({"state": "pending"})
+        self.assertEqual(row.state, "cancelled")
 
     def test_the_change_a_row_records_stays_as_made(self):
         partner = self._registrant("Amina Otieno")
@@ -142,7 +163,7 @@ class TestRowsOverJsonRpc(HttpCase, SparSyncCommon):
         partner = self._registrant()
         self._mobile_fa(partner, "+254712350004")
         row = self._rows(partner)
-        row.write({"state": "failed", "last_error": "rejected", "attempts": 1})
+        self._answered(row, "failed", last_error="rejected", attempts=1)
         self.authenticate("rpc_manager", "rpc_manager_pw")
 
         answer = self._call("write", row, {"state": "done", "verification": "verified"})

@@ -156,8 +156,8 @@ class TestClaim(SparSyncCommon):
         blocked, free = self._registrant(), self._registrant()
         for partner in blocked | free:
             self._create_bank_fa(partner)
-        self._rows(blocked).write({"state": "failed"})
-        self._rows(free).write({"state": "done"})
+        self._answered(self._rows(blocked), "failed")
+        self._answered(self._rows(free), "done")
         self._mobile_fa(blocked, "+254712345671")
         self._mobile_fa(free, "+254712345672")
         claimed, _more = self.Outbox._claim(100)

@@ -1,6 +1,9 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import _, api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..lib import outbox_states as st
 
 
 class BasePartnerMergeAutomaticWizard(models.TransientModel):
@@ -38,12 +41,15 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         """
         self.env.flush_all()
         self.env.cr.execute(
-            """
-            SELECT partner_id, state = 'sending' FROM g2p_spar_outbox
-             WHERE partner_id = ANY(%s)
-               FOR UPDATE
-            """,
-            (partners.ids,),
+            SQL(
+                """
+                SELECT partner_id, state = %s FROM g2p_spar_outbox
+                 WHERE partner_id = ANY(%s)
+                   FOR UPDATE
+                """,
+                st.SENDING,
+                partners.ids,
+            )
         )
         sending = {pid for pid, is_sending in self.env.cr.fetchall() if is_sending}
         if sending:

@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.g2p_spar_fa_sync.lib import outbox_states as st
+
 VIEWER = "g2p_spar_fa_base.group_fa_viewer"
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 # Fields showing the current FA -> its field.
@@ -27,6 +29,14 @@ SPAR_STATES = [
     ("drift", "Drift"),
     ("removed", "Removed from SPAR"),
 ]
+# The outbox states and verdicts SPAR_STATE_SQL groups rows by.
+OUTBOX_STATES_SQL = {
+    "failed": st.sql_in("state", (st.FAILED,)),
+    "in_flight": st.sql_in("state", (st.PENDING, st.SENDING, st.RETRY_WAIT)),
+    "done": st.sql_in("state", (st.DONE,)),
+    "mismatch": st.sql_in("l.verification", (st.MISMATCH,)),
+    "verified": st.sql_in("l.verification", (st.VERIFIED,)),
+}
 # The SPAR state of every registrant with outbox rows or a drift line in the
 # latest finished reconciliation; the others are "not sent". A drift line
 # counts until a row reaches SPAR after the reconciliation that found it.
@@ -39,8 +49,8 @@ SPAR_STATE_SQL = """
           FROM g2p_spar_drift d JOIN latest_run r ON r.id = d.reconciliation_id
     ), rows AS (
         SELECT partner_id,
-               bool_or(state = 'failed') AS failed,
-               bool_or(state IN ('pending', 'sending', 'retry_wait')) AS pending
+               bool_or({failed}) AS failed,
+               bool_or({in_flight}) AS pending
           FROM g2p_spar_outbox
          WHERE {where}
       GROUP BY partner_id
@@ -48,19 +58,19 @@ SPAR_STATE_SQL = """
         SELECT DISTINCT ON (partner_id) partner_id, done_at, verification,
                COALESCE(sent_operation, operation) AS operation
           FROM g2p_spar_outbox
-         WHERE state = 'done' AND {where}
+         WHERE {done} AND {where}
       ORDER BY partner_id, sequence DESC
     )
     SELECT p.partner_id,
            CASE WHEN r.failed THEN 'failed'
                 WHEN r.pending THEN 'pending'
-                WHEN l.verification = 'mismatch'
+                WHEN {mismatch}
                   OR (d.partner_id IS NOT NULL
                       AND (l.done_at IS NULL OR l.done_at <= d.finished_at))
                      THEN 'drift'
                 WHEN l.partner_id IS NULL THEN 'not_sent'
                 WHEN l.operation = 'unlink' THEN 'removed'
-                WHEN l.verification = 'verified' THEN 'verified'
+                WHEN {verified} THEN 'verified'
                 ELSE 'done' END
       FROM (SELECT partner_id FROM rows
             UNION SELECT partner_id FROM drift WHERE {where}) p
@@ -175,7 +185,9 @@ class ResPartner(models.Model):
         else:
             where, params = "partner_id = ANY(%s)", [list(partner_ids)]
         # pylint: disable=sql-injection
-        self.env.cr.execute(SPAR_STATE_SQL.format(where=where), params * 3)
+        self.env.cr.execute(
+            SPAR_STATE_SQL.format(where=where, **OUTBOX_STATES_SQL), params * 3
+        )
         return dict(self.env.cr.fetchall())
 
     @api.depends("g2p_spar_outbox_ids.state", "g2p_spar_outbox_ids.verification")
@@ -198,7 +210,7 @@ class ResPartner(models.Model):
         for row in (
             self.env["g2p.spar.outbox"]
             .sudo()
-            .search([("partner_id", "in", failed), ("state", "=", "failed")])
+            .search([("partner_id", "in", failed), ("state", "=", st.FAILED)])
         ):
             errors.setdefault(row.partner_id.id, row.last_error)
         notes = {}

@@ -1,14 +1,16 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from odoo import _, api, fields, models
 
+from odoo.addons.g2p_spar_fa_sync.lib import outbox_states as st
+
 # Count field -> (search filter of the outbox action, domain).
 COUNTS = {
-    "pending_count": ("filter_pending", [("state", "in", ("pending", "sending"))]),
-    "retry_count": ("filter_retrying", [("state", "=", "retry_wait")]),
-    "failed_count": ("filter_failed", [("state", "=", "failed")]),
+    "pending_count": ("filter_pending", [("state", "in", (st.PENDING, st.SENDING))]),
+    "retry_count": ("filter_retrying", [("state", "=", st.RETRY_WAIT)]),
+    "failed_count": ("filter_failed", [("state", "=", st.FAILED)]),
     "overdue_count": ("filter_overdue", [("is_overdue", "=", True)]),
-    "mismatch_count": ("filter_mismatch", [("verification", "=", "mismatch")]),
-    "done_count": ("filter_done", [("state", "=", "done")]),
+    "mismatch_count": ("filter_mismatch", [("verification", "=", st.MISMATCH)]),
+    "done_count": ("filter_done", [("state", "=", st.DONE)]),
 }
 
 
@@ -40,7 +42,7 @@ class G2pSparMonitor(models.TransientModel):
             name: outbox.search_count(domain) for name, (_f, domain) in COUNTS.items()
         }
         run = self.env["g2p.spar.reconciliation"].search(
-            [("state", "=", "done")], limit=1
+            [("state", "=", st.DONE)], limit=1
         )
         for monitor in self:
             monitor.update(counts)

@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.g2p_spar_fa_base import change
-from odoo.addons.g2p_spar_fa_sync.models.spar_outbox import UNFINISHED
+from odoo.addons.g2p_spar_fa_sync.lib.outbox_states import UNFINISHED
 
 OVERDUE_PARAM = "g2p_spar_fa_ui.overdue_minutes"
 OVERDUE_DEFAULT = 15

@@ -65,7 +65,7 @@ class FaUiCommon(SparSyncCommon):
     def _fail_head(self, partner, error="rejected by SPAR (rjct.fa.invalid)"):
         """Make the registrant's unsent row failed, as a permanent error does."""
         row = self._last_row(partner)
-        row.write({"state": "failed", "last_error": error, "attempts": 1})
+        self._answered(row, "failed", last_error=error, attempts=1)
         return row
 
 

@@ -39,7 +39,7 @@ class TestSparState(FaUiCommon):
         partner = self._registrant()
         self._mobile_fa(partner, "+254712340111")
         self.drain()
-        self._last_row(partner).write({"verification": "mismatch"})
+        self._found_in_spar(self._last_row(partner), "mismatch")
         self.assertEqual(self._state(partner), "drift")
 
         other = self._registrant()

@@ -1,0 +1,364 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+"""Dispatch: the job that claims registrant heads, pushes them to SPAR with no
+lock held, stores the answers and chains the next job.
+
+The claim, the items and the results of a batch are read and written in plain
+SQL, a statement each: through the ORM they cost Odoo more time per row than
+SPAR's link does, on the cores SPAR shares.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.tools import SQL
+
+from ..lib import outbox_states as st
+from ..lib import spar_push
+from ..lib.backoff import retry_delay
+from .spar_outbox_record import upsert_operation
+
+_logger = logging.getLogger(__name__)
+
+DISPATCH_NOW = "g2p_spar_fa_sync.dispatch.now"
+DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
+
+
+# One model split by concern on purpose: see spar_outbox.py.
+# pylint: disable=consider-merging-classes-inherited
+class G2pSparOutbox(models.Model):
+    _inherit = "g2p.spar.outbox"
+
+    @api.model
+    def _schedule_dispatch(self):
+        """Enqueue one dispatch job when the transaction commits.
+
+        Once per transaction, however many rows it wrote: a CSV import of
+        ten thousand FAs makes one job, which chains as many as it needs.
+        """
+        precommit = self.env.cr.precommit
+        if not precommit.data.get(DISPATCH_NOW):
+            precommit.data[DISPATCH_NOW] = True
+            precommit.add(self._enqueue_dispatch)
+
+    @api.model
+    def _enqueue_dispatch(self, eta=None):
+        outbox = self.sudo()
+        if eta:
+            outbox.with_delay(eta=eta, identity_key=DISPATCH_LATER)._dispatch()
+        else:
+            outbox.with_delay(identity_key=DISPATCH_NOW)._dispatch()
+
+    @api.model
+    def _claim(self, limit):
+        """Lock and mark ``sending`` up to ``limit`` registrant heads.
+
+        Returns the rows and whether more wait: ``limit`` heads were found,
+        or a head was left for the next batch because its SPAR ID is in this
+        one.
+        """
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH heads AS (
+                    SELECT o.id, o.spar_id FROM g2p_spar_outbox o
+                     WHERE %s
+                  ORDER BY o.id
+                     LIMIT %s
+                       FOR UPDATE OF o SKIP LOCKED
+                ), batch AS (
+                    -- Two registrants can hold one SPAR ID at different
+                    -- times (an ID given back and reused): SPAR fails a
+                    -- whole batch naming an ID twice.
+                    SELECT DISTINCT ON (spar_id) id FROM heads
+                  ORDER BY spar_id, id
+                ), claimed AS (
+                    UPDATE g2p_spar_outbox o
+                       SET state = %s,
+                           attempts = COALESCE(o.attempts, 0) + 1,
+                           sending_since = clock_timestamp() AT TIME ZONE 'UTC',
+                           write_date = clock_timestamp() AT TIME ZONE 'UTC'
+                      FROM batch WHERE o.id = batch.id
+                 RETURNING o.id
+                )
+                SELECT (SELECT array_agg(id ORDER BY id) FROM claimed),
+                       (SELECT count(*) FROM heads)
+                """,
+                SQL(st.CLAIMABLE_SQL),
+                limit,
+                st.SENDING,
+            )
+        )
+        ids, heads = self.env.cr.fetchone()
+        rows = self.browse(ids or ())
+        self.invalidate_model(["state", "attempts", "sending_since"])
+        return rows, heads >= limit or heads > len(rows)
+
+    def _push_items(self):
+        """What each row asks of SPAR, in id order: the FA and payment phone
+        of the FA record the row links (an FA of another registrant is no FA
+        at all), the name the row keeps."""
+        self.env.cr.execute(
+            """
+            SELECT o.id, o.partner_id, o.operation, o.spar_id, o.name,
+                   o.signature_rejections, o.server_errors, f.fa_string, f.kind,
+                   f.payment_msisdn
+              FROM g2p_spar_outbox o
+              LEFT JOIN g2p_payment_fa f
+                ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
+             WHERE o.id = ANY(%s) ORDER BY o.id
+            """,
+            (self.ids,),
+        )
+        rows = self.env.cr.dictfetchall()
+        mapped = self._accepted_mappings([row["partner_id"] for row in rows])
+        linked = {pid: spar_id for pid, (spar_id, _phone) in mapped.items()}
+        key = self._details_key()
+        items = []
+        for row in rows:
+            operation = row["operation"]
+            details = {}
+            if operation != "unlink":
+                # Decided anew from what is known now; SPAR's answer corrects it.
+                operation = upsert_operation(linked, row["partner_id"], row["spar_id"])
+                phone, info = spar_push.snapshot_details(
+                    row["kind"], row["payment_msisdn"], row["name"], key
+                )
+                details = {
+                    "fa": row["fa_string"],
+                    "name": row["name"] or None,
+                    "phone_number": phone,
+                    "additional_info": info,
+                    "spar_may_hold_phone": operation != "update"
+                    or mapped[row["partner_id"]][1],
+                }
+            items.append(
+                spar_push.PushItem(
+                    reference_id=str(row["id"]),
+                    operation=operation,
+                    spar_id=row["spar_id"],
+                    signature_rejections=row["signature_rejections"] or 0,
+                    server_errors=row["server_errors"] or 0,
+                    **details,
+                )
+            )
+        return items
+
+    @api.model
+    def _accepted_mappings(self, partner_ids):
+        """{partner id: (SPAR ID, whether it holds a payment phone)} of the
+        registrants SPAR maps, from the last row it accepted of each.
+
+        The phone tells whether an update without one would leave a stale
+        payment number in SPAR (see ``spar_push._overwrite``).
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (o.partner_id) o.partner_id, o.spar_id,
+                       COALESCE(o.sent_operation, o.operation),
+                       f.kind = 'mobile' AND f.payment_msisdn IS NOT NULL
+                  FROM g2p_spar_outbox o
+                  LEFT JOIN g2p_payment_fa f ON f.id = o.payment_fa_id
+                 WHERE o.partner_id = ANY(%s) AND o.state = %s
+              ORDER BY o.partner_id, o.sequence DESC
+                """,
+                list(set(partner_ids)),
+                st.DONE,
+            )
+        )
+        return {
+            partner_id: (spar_id, holds_phone is not False)
+            for partner_id, spar_id, operation, holds_phone in self.env.cr.fetchall()
+            if operation != "unlink"
+        }
+
+    def _attempts(self):
+        self.env.cr.execute(
+            "SELECT id, attempts FROM g2p_spar_outbox WHERE id = ANY(%s)",
+            (self.ids,),
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _dispatch(self):
+        """Job: push a batch of registrant heads to SPAR, then chain.
+
+        Claim and result are two short transactions; SPAR is called between
+        them, holding no lock. A worker killed in between leaves its rows in
+        ``sending``; the recovery cron returns them to ``pending`` and the
+        link/update fallback makes the resend harmless.
+        """
+        connector = self.env["g2p.spar.connector"]
+        settings = connector._settings()
+        # Before claiming: a missing URL or key fails the job (queue_job
+        # retries it) and leaves the rows waiting, untouched.
+        client = connector._client(settings)
+        with self._own_transaction() as env:
+            rows, more = env[self._name]._claim(settings.batch_size)
+            items = rows._push_items()
+            claimed = rows._attempts()
+        if more:
+            with self._own_transaction() as env:
+                env[self._name]._enqueue_dispatch()
+        if not items:
+            return _("Nothing to send.")
+        try:
+            results = spar_push.push_batch(client, items)
+        except Exception as error:  # noqa: BLE001 - rows must not stay 'sending'
+            _logger.exception("SPAR push of %d rows failed unexpectedly", len(items))
+            failure = spar_push.PushResult(
+                "failed", error=f"{type(error).__name__}: {str(error)[:300]}"
+            )
+            results = {item.reference_id: failure for item in items}
+        with self._own_transaction() as env:
+            outbox = env[self._name]
+            done_ids = outbox._record_results(claimed, results, settings)
+            if any(r.outcome == "retry" for r in results.values()):
+                outbox._schedule_retry_wakeup()
+            # Read back once the backlog is sent: the last job of a drain
+            # (or of a single edit) queues it, for everything done so far.
+            # Asked of the table, not of this job's claim: a job that
+            # claimed a full batch can still be the last to finish.
+            if (
+                settings.verify_after_push
+                and any(
+                    r.outcome == "done" and r.sent_operation != "unlink"
+                    for r in results.values()
+                )
+                and not outbox._claimable_exists()
+            ):
+                outbox._enqueue_read_back()
+            if not settings.verify_after_push:
+                # Finished at done: no read-back will need the name.
+                outbox.browse(done_ids)._forget_clear_text()
+        if done_ids:
+            # Once the results are committed: a row committed later finds
+            # them done when the job its commit queued claims.
+            with self._own_transaction() as env:
+                if env[self._name]._next_rows_claimable(done_ids):
+                    env[self._name]._enqueue_dispatch()
+        counts = {}
+        for result in results.values():
+            counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+    @api.model
+    def _record_results(self, claimed, results, settings):
+        """Store SPAR's answers, unless a row was taken from this job, and
+        return the ids of the rows now done.
+
+        A row returned to ``pending`` by the recovery cron and claimed again
+        has more attempts than this job claimed it with: its newer attempt
+        owns it.
+        """
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, attempts FROM g2p_spar_outbox o"
+                " WHERE id = ANY(%s) AND %s FOR UPDATE",
+                list(claimed),
+                SQL(st.sql_in("o.state", st.sources("result"))),
+            )
+        )
+        now = fields.Datetime.now()
+        columns = defaultdict(list)
+        for row_id, attempts in self.env.cr.fetchall():
+            if claimed[row_id] != attempts:
+                continue
+            result = results[str(row_id)]
+            done = result.outcome == "done"
+            retry_at = None
+            if result.outcome == "retry":
+                delay = retry_delay(
+                    attempts, settings.retry_base_seconds, settings.retry_cap_seconds
+                )
+                retry_at = now + timedelta(seconds=delay)
+            for column, value in (
+                ("id", row_id),
+                ("state", st.STATE_AFTER_PUSH[result.outcome]),
+                ("sent_operation", result.sent_operation if done else None),
+                ("done_at", now if done else None),
+                ("last_error", None if done else result.error),
+                ("next_attempt_at", retry_at),
+                ("reason_code", result.reason_code),
+                ("message_id", result.message_id),
+                ("transaction_id", result.transaction_id),
+                ("signature_rejections", result.signature_rejections),
+                ("server_errors", result.server_errors),
+            ):
+                columns[column].append(value)
+        if not columns:
+            return []
+        self.env.cr.execute(
+            """
+            UPDATE g2p_spar_outbox o
+               SET state = r.state, sent_operation = r.sent_operation,
+                   done_at = r.done_at, last_error = r.last_error,
+                   next_attempt_at = r.next_attempt_at,
+                   reason_code = r.reason_code, message_id = r.message_id,
+                   transaction_id = r.transaction_id,
+                   signature_rejections = r.signature_rejections,
+                   server_errors = r.server_errors,
+                   sending_since = NULL, write_uid = %s,
+                   write_date = clock_timestamp() AT TIME ZONE 'UTC'
+              FROM unnest(%s::int[], %s::varchar[], %s::varchar[],
+                          %s::timestamp[], %s::text[], %s::timestamp[],
+                          %s::varchar[], %s::varchar[], %s::varchar[], %s::int[],
+                          %s::int[])
+                AS r(id, state, sent_operation, done_at, last_error,
+                     next_attempt_at, reason_code, message_id, transaction_id,
+                     signature_rejections, server_errors)
+             WHERE o.id = r.id
+            """,
+            [self.env.uid, *columns.values()],
+        )
+        self.invalidate_model()
+        return [
+            row_id
+            for row_id, state in zip(columns["id"], columns["state"], strict=True)
+            if state == st.DONE
+        ]
+
+    @api.model
+    def _next_rows_claimable(self, row_ids):
+        """Whether a registrant of these rows (just done) can send its next
+        row now.
+
+        Nothing else queues a job for it: the job its commit queued found it
+        behind the row in flight (or it was written with it, as the link of
+        a new SPAR ID is with the unlink of the old one), and the recovery
+        cron would take up to a minute. One statement on the partial indexes
+        of unfinished rows, whatever the backlog.
+        """
+        if not row_ids:
+            return False
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT 1 FROM g2p_spar_outbox o
+                 WHERE o.partner_id IN (
+                        SELECT partner_id FROM g2p_spar_outbox WHERE id = ANY(%s))
+                   AND %s
+                 LIMIT 1
+                """,
+                row_ids,
+                SQL(st.CLAIMABLE_SQL),
+            )
+        )
+        return bool(self.env.cr.fetchone())
+
+    @api.model
+    def _schedule_retry_wakeup(self):
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT min(next_attempt_at) FROM g2p_spar_outbox WHERE %s",
+                SQL(st.sql_in("state", (st.RETRY_WAIT,))),
+            )
+        )
+        eta = self.env.cr.fetchone()[0]
+        if eta:
+            self._enqueue_dispatch(eta=eta)
