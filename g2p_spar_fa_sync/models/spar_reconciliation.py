@@ -3,7 +3,7 @@ from odoo import _, api, fields, models
 
 from ..lib import spar_protocol, spar_push
 from ..lib.drift import drift_kind
-from ..lib.outbox_states import UNFINISHED
+from ..lib.outbox_states import DONE, UNFINISHED
 
 RESOLVE_BATCH = 1000
 
@@ -156,7 +156,7 @@ class G2pSparReconciliation(models.Model):
             SELECT DISTINCT ON (o.spar_id) o.spar_id, o.partner_id
               FROM g2p_spar_outbox o
              WHERE o.spar_id > %s
-               AND o.state = 'done' AND o.sent_operation IN ('link', 'update')
+               AND o.state = %s AND o.sent_operation IN ('link', 'update')
                AND NOT EXISTS (
                     SELECT 1 FROM res_partner p WHERE p.spar_id = o.spar_id)
                AND NOT EXISTS (
@@ -165,7 +165,7 @@ class G2pSparReconciliation(models.Model):
           ORDER BY o.spar_id, o.id DESC
              LIMIT %s
             """,
-            (after_spar_id, UNFINISHED, limit),
+            (after_spar_id, DONE, UNFINISHED, limit),
         )
         return self.env.cr.fetchall()
 
