@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Write each addon's README.md from its manifest and its readme/ fragments.
+"""Write each addon's README.md and static/description/index.html from its
+manifest and its readme/ fragments.
 
 OCA keeps an addon's documentation in readme/ fragments (DESCRIPTION,
-CONFIGURE, USAGE, ...) and generates the README from them, so that the two
-never disagree. OCA's generator writes reStructuredText and HTML for the
-Odoo Apps store; these addons are not published there and their fragments are
-Markdown, so this does the same in Markdown with the standard library only.
+CONFIGURE, USAGE, ...) and generates the README and the description page Odoo
+shows in Apps from them, so that they never disagree. OCA's generator needs
+reStructuredText tooling; these fragments are Markdown, so this does the same
+with the standard library only (the subset of Markdown the fragments use:
+headings, paragraphs, lists, tables, code). Without index.html, Odoo would
+render README.md as reStructuredText and log its complaints at install.
 
     python3 scripts/addon_readme.py          # rewrite the READMEs
     python3 scripts/addon_readme.py --check  # fail if one is out of date
@@ -13,6 +16,8 @@ Markdown, so this does the same in Markdown with the standard library only.
 
 import argparse
 import ast
+import html
+import re
 import sys
 from pathlib import Path
 
@@ -51,6 +56,87 @@ def demote_headings(markdown):
     return "\n".join(lines)
 
 
+INLINE = [
+    (re.compile(r"\*\*(.+?)\*\*"), r"<strong>\1</strong>"),
+    (re.compile(r"(?<![*\w])\*(?!\s)(.+?)(?<!\s)\*(?![*\w])"), r"<em>\1</em>"),
+    (re.compile(r"\[([^\]]+)\]\(([^)\s]+)\)"), r'<a href="\2">\1</a>'),
+    (re.compile(r"&lt;(https?://[^&\s]+)&gt;"), r'<a href="\1">\1</a>'),
+]
+LIST_ITEM = re.compile(r"^(?:(\d+)\.|[-*]) +(.*)")
+
+
+def inline_html(text):
+    """Code spans verbatim; emphasis and links in the text around them."""
+    pieces = re.split(r"(`[^`]+`)", text)
+    out = []
+    for piece in pieces:
+        if piece.startswith("`") and piece.endswith("`") and len(piece) > 1:
+            out.append(f"<code>{html.escape(piece[1:-1])}</code>")
+            continue
+        piece = html.escape(piece, quote=False)
+        for pattern, replacement in INLINE:
+            piece = pattern.sub(replacement, piece)
+        out.append(piece)
+    return "".join(out)
+
+
+def markdown_html(markdown):
+    lines = markdown.splitlines()
+    out, index = [], 0
+    while index < len(lines):
+        line = lines[index]
+        if line.startswith("```"):
+            end = (
+                lines.index("```", index + 1)
+                if "```" in lines[index + 1 :]
+                else len(lines)
+            )
+            code = html.escape("\n".join(lines[index + 1 : end]))
+            out.append(f"<pre><code>{code}</code></pre>")
+            index = end + 1
+        elif heading := re.match(r"^(#{1,6}) +(.*)", line):
+            level = len(heading.group(1))
+            out.append(f"<h{level}>{inline_html(heading.group(2))}</h{level}>")
+            index += 1
+        elif line.startswith("|"):
+            rows = []
+            while index < len(lines) and lines[index].startswith("|"):
+                rows.append([c.strip() for c in lines[index].strip("|").split("|")])
+                index += 1
+            head, body = rows[0], rows[2:]
+            cells = "".join(f"<th>{inline_html(c)}</th>" for c in head)
+            table = [f"<table><thead><tr>{cells}</tr></thead><tbody>"]
+            for row in body:
+                cells = "".join(f"<td>{inline_html(c)}</td>" for c in row)
+                table.append(f"<tr>{cells}</tr>")
+            out.append("".join(table) + "</tbody></table>")
+        elif item := LIST_ITEM.match(line):
+            tag = "ol" if item.group(1) else "ul"
+            items = []
+            while index < len(lines) and lines[index].strip():
+                item = LIST_ITEM.match(lines[index])
+                if item:
+                    items.append(item.group(2))
+                else:
+                    items[-1] += " " + lines[index].strip()
+                index += 1
+            listed = "".join(f"<li>{inline_html(i)}</li>" for i in items)
+            out.append(f"<{tag}>{listed}</{tag}>")
+        elif not line.strip():
+            index += 1
+        else:
+            paragraph = []
+            while index < len(lines) and lines[index].strip():
+                if lines[index].startswith(("```", "#", "|")) or LIST_ITEM.match(
+                    lines[index]
+                ):
+                    break
+                paragraph.append(lines[index].strip())
+                index += 1
+            out.append(f"<p>{inline_html(' '.join(paragraph))}</p>")
+    return "\n".join(out) + "\n"
+
+
 def render(addon_dir):
     manifest = ast.literal_eval((addon_dir / "__manifest__.py").read_text())
     fragments = {path.stem: path for path in (addon_dir / "readme").glob("*.md")}
@@ -83,19 +169,25 @@ def main():
     args = parser.parse_args()
     stale = []
     for addon in ADDONS:
-        readme = REPO / addon / "README.md"
-        text = render(REPO / addon)
-        if readme.is_file() and readme.read_text() == text:
-            continue
-        if args.check:
-            stale.append(str(readme.relative_to(REPO)))
-        else:
-            readme.write_text(text)
-            print(f"wrote {readme.relative_to(REPO)}")
+        readme = render(REPO / addon)
+        # The page leaves out the title and notice: Apps shows the name above.
+        page = markdown_html(readme.split("\n\n", 2)[2])
+        for path, text in (
+            (REPO / addon / "README.md", readme),
+            (REPO / addon / "static" / "description" / "index.html", page),
+        ):
+            if path.is_file() and path.read_text() == text:
+                continue
+            if args.check:
+                stale.append(str(path.relative_to(REPO)))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                print(f"wrote {path.relative_to(REPO)}")
     if stale:
         print(
             f"out of date: {', '.join(stale)}; "
-            "regenerate with: python3 scripts/addon_readme.py"
+            "regenerate them with: python3 scripts/addon_readme.py"
         )
         sys.exit(1)
 
