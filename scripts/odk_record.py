@@ -8,16 +8,17 @@ how one was run on loopback) with an account allowed to create projects:
     ODK_CENTRAL_PASSWORD=... .stack/venv-odoo/bin/python scripts/odk_record.py
 
 It creates a fresh project, publishes the test form
-(``tests/fixtures/registration_form.xml``), posts submissions (good ones of
-every payment kind, an invalid IBAN, a missing payment kind, one that is then
-deleted), and records, through the importer's own client, everything the
-importer asks: login (right and wrong password), the ordered feed paged by
-two, one instance, Central's refusals. Then it edits submissions (a new
-payment number; the e-mail wallet's address removed; the payment kind set to
-``none``), changes a review state and adds a submission, and records the
-incremental poll that follows and one edited instance. Request/response pairs
-are written to ``g2p_odk_importer_fa/tests/fixtures/central_*.json``; the
-password and the session token are replaced by placeholders.
+(``g2p_odk_importer_fa/tests/fixtures/registration_form.xml``), posts
+submissions (good ones of every payment kind, an invalid IBAN, a missing
+payment kind, one that is then deleted), and records, through the importer's
+own client, everything the importer asks: login (right and wrong password), the
+ordered feed paged by two, one instance, Central's refusals. Then it edits
+submissions (a new payment number; the e-mail wallet's address removed; the
+payment kind set to ``none``), changes a review state and adds a submission,
+and records the incremental poll that follows and one edited instance.
+Request/response pairs are written to
+``g2p_odk_importer_fa/tests/fixtures/central_*.json``; the password and the
+session token are replaced by placeholders.
 """
 
 import argparse

@@ -8,11 +8,20 @@
          A second ``up`` reuses everything that exists and is alive.
 ``down`` stops exactly the processes ``up`` started, found by pid file.
 ``test`` starts a throw-away stack, runs the linters, the Odoo tests of our
-         modules and the pytest suite against it, stops it, prints
-         ``N passed, N failed`` and exits non-zero on any failure.
+         modules, the pytest suite and the translation templates check
+         against it, stops it, prints ``N passed, N failed`` and exits
+         non-zero on any failure.
+``screenshots`` runs the browser tours on a throw-away stack and copies
+         what they end on into docs/screenshots/ (the README's pictures).
+``i18n`` exports each addon's translatable strings to <addon>/i18n/<addon>.pot.
 
 Only the standard library is used here: this script is what creates the
 virtualenvs everything else runs in.
+
+Longer than 500 lines on purpose: it runs before any virtualenv exists, and
+the system tests and benchmarks load it by path and re-point its module-level
+paths (tests/system/sysharness.py ``load_stack_module``); split into several
+modules, those paths would have to be re-pointed in each of them.
 """
 
 import argparse
@@ -660,6 +669,11 @@ def run_linters(tally, stack):
             REPO / ".pylintrc",
             *[a for a in ADDONS if (REPO / a).is_dir()],
         ],
+        "addon READMEs": [
+            sys.executable,
+            REPO / "scripts" / "addon_readme.py",
+            "--check",
+        ],
     }
     for name, cmd in checks.items():
         result = subprocess.run(
@@ -677,9 +691,9 @@ def run_linters(tally, stack):
 ODOO_RESULT = re.compile(r"(\d+) failed, (\d+) error\(s\) of (\d+) tests")
 
 
-def run_odoo_tests(tally, stack, addons):
+def run_odoo_tests(tally, stack, addons, tags=None):
     config = stack.odoo_config(workers=0)
-    tags = ",".join(f"/{a}" for a in addons)
+    tags = tags or ",".join(f"/{a}" for a in addons)
     log_file = stack.logs / "odoo-tests.log"
     cmd = stack.odoo_cmd(
         config,
@@ -692,7 +706,7 @@ def run_odoo_tests(tally, stack, addons):
         tags,
         "--stop-after-init",
         "--log-level=test",
-        f"--screenshots={REPO / 'test-artifacts' / 'screenshots'}",
+        f"--screenshots={stack.root / 'screenshots'}",
         f"--logfile={log_file}",
     )
     say(f"running Odoo tests ({tags}); log {log_file}")
@@ -747,27 +761,86 @@ def run_pytest(tally, stack):
     tally.add("pytest", total - failures - errors - skipped, problems, skipped)
 
 
-def cmd_test(args):
-    started = time.monotonic()
+# ---- translation templates
+
+# Odoo stamps every export with its date: not a difference worth reporting.
+POT_DATES = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
+
+
+def export_pot_files(stack, target_dir):
+    """Write <target_dir>/<addon>/i18n/<addon>.pot for every addon, from a
+    database holding them without demo data (demo records are no product
+    strings), as Odoo's --i18n-export makes them."""
+    config = stack.odoo_config(workers=0)
+    db = "g2p_i18n"
+    env = stack.odoo_env()
+    log = stack.logs / "i18n.log"
+    say(f"installing our modules into {db} to export their strings; log {log}")
+    run(
+        stack.odoo_cmd(
+            config,
+            *("-d", db, "-i", ",".join(ADDONS), "--without-demo=all"),
+            *("--stop-after-init", f"--logfile={log}"),
+        ),
+        env=env,
+        capture_output=True,
+    )
+    for addon in ADDONS:
+        pot = Path(target_dir) / addon / "i18n" / f"{addon}.pot"
+        pot.parent.mkdir(parents=True, exist_ok=True)
+        run(
+            stack.odoo_cmd(
+                config,
+                *("-d", db, f"--i18n-export={pot}", f"--modules={addon}"),
+                *("--stop-after-init", f"--logfile={log}"),
+            ),
+            env=env,
+            capture_output=True,
+        )
+
+
+def check_pot_files(tally, stack):
+    """The committed templates hold exactly the strings the code has now."""
+    fresh = stack.root / "i18n"
+    export_pot_files(stack, fresh)
+    stale = []
+    for addon in ADDONS:
+        relative = Path(addon) / "i18n" / f"{addon}.pot"
+        committed = REPO / relative
+        current = POT_DATES.sub("", (fresh / relative).read_text())
+        if not committed.is_file() or POT_DATES.sub("", committed.read_text()) != (
+            current
+        ):
+            stale.append(str(relative))
+    if stale:
+        print(
+            f"--- out of date: {', '.join(stale)}; "
+            "refresh them with: python3 scripts/stack.py i18n"
+        )
+    tally.add("i18n templates", int(not stale), int(bool(stale)))
+
+
+# ---- throw-away stacks
+
+
+@contextlib.contextmanager
+def throwaway_stack(keep=False):
+    """A stack of its own on free ports, gone afterwards unless kept."""
     prepare()
-    STATE.mkdir(exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="test-", dir=STATE))
     if IS_ROOT:
         root.chmod(0o755)
     stack = Stack(root, dict.fromkeys(DEFAULT_PORTS))
-    tally = Tally()
     try:
         start_backends(stack)
-        if "lint" in args.parts:
-            run_linters(tally, stack)
-        if "odoo" in args.parts:
-            run_odoo_tests(tally, stack, args.addons)
-        if "pytest" in args.parts:
-            run_pytest(tally, stack)
+        yield stack
     finally:
         stop_all(stack)
-        if not args.keep:
+        if not keep:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def report(tally, started):
     minutes, seconds = divmod(int(time.monotonic() - started), 60)
     print(
         "\n".join(["", "Summary:", *tally.lines, f"  time: {minutes}m{seconds:02d}s"])
@@ -775,6 +848,45 @@ def cmd_test(args):
     closing = f"{tally.passed} passed, {tally.failed} failed"
     print(closing + (f", {tally.skipped} skipped" if tally.skipped else ""), flush=True)
     sys.exit(1 if tally.failed or not tally.passed else 0)
+
+
+def cmd_test(args):
+    started = time.monotonic()
+    tally = Tally()
+    with throwaway_stack(args.keep) as stack:
+        if "lint" in args.parts:
+            run_linters(tally, stack)
+        if "odoo" in args.parts:
+            run_odoo_tests(tally, stack, args.addons)
+        if "pytest" in args.parts:
+            run_pytest(tally, stack)
+        if "i18n" in args.parts:
+            check_pot_files(tally, stack)
+    report(tally, started)
+
+
+def cmd_screenshots(args):
+    """The README's pictures are what the browser tours end on."""
+    started = time.monotonic()
+    tally = Tally()
+    target = REPO / "docs" / "screenshots"
+    with throwaway_stack(args.keep) as stack:
+        run_odoo_tests(
+            tally, stack, ["g2p_spar_fa_ui"], tags="/g2p_spar_fa_ui:TestTours"
+        )
+        shots = sorted((stack.root / "screenshots").glob("*/tours/*.png"))
+        if not tally.failed:
+            for shot in shots:
+                shutil.copyfile(shot, target / shot.name)
+                say(f"updated {(target / shot.name).relative_to(REPO)}")
+        tally.add("screenshots", len(shots) * (not tally.failed), 0)
+    report(tally, started)
+
+
+def cmd_i18n(args):
+    with throwaway_stack(args.keep) as stack:
+        export_pot_files(stack, REPO)
+    say(f"exported {', '.join(f'{a}/i18n/{a}.pot' for a in ADDONS)}")
 
 
 def main():
@@ -786,8 +898,8 @@ def main():
     test.add_argument(
         "--parts",
         nargs="+",
-        default=["lint", "odoo", "pytest"],
-        choices=["lint", "odoo", "pytest"],
+        default=["lint", "odoo", "pytest", "i18n"],
+        choices=["lint", "odoo", "pytest", "i18n"],
         help="run only some parts (default: all)",
     )
     test.add_argument(
@@ -797,11 +909,24 @@ def main():
         choices=ADDONS,
         help="install and test only these addons (and their dependencies)",
     )
-    test.add_argument(
-        "--keep", action="store_true", help="keep the throw-away stack's logs"
+    screenshots = commands.add_parser(
+        "screenshots", help="refresh docs/screenshots from the browser tours"
     )
+    i18n = commands.add_parser(
+        "i18n", help="export each addon's translatable strings to i18n/<addon>.pot"
+    )
+    for command in (test, screenshots, i18n):
+        command.add_argument(
+            "--keep", action="store_true", help="keep the throw-away stack's logs"
+        )
     args = parser.parse_args()
-    {"up": cmd_up, "down": cmd_down, "test": cmd_test}[args.command](args)
+    {
+        "up": cmd_up,
+        "down": cmd_down,
+        "test": cmd_test,
+        "screenshots": cmd_screenshots,
+        "i18n": cmd_i18n,
+    }[args.command](args)
 
 
 if __name__ == "__main__":

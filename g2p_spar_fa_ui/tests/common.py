@@ -7,12 +7,17 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.tests import HttpCase
-from odoo.tests.common import ChromeBrowser
+from odoo.tests.common import ChromeBrowser, get_db_name
+from odoo.tools import config
 
 from odoo.addons.g2p_spar_fa_sync.tests.common import SparSyncCommon
 
-# The repository's documentation shows what the tours end on.
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The tour's closing notification would cover the top right of every picture.
+# A style rule rather than removing them: one still fading in is hidden too.
+HIDE_NOTIFICATIONS = (
+    "document.head.insertAdjacentHTML('beforeend',"
+    " '<style>.o_notification_manager { display: none !important; }</style>')"
+)
 
 
 class FaUiCommon(SparSyncCommon):
@@ -92,13 +97,18 @@ class FaUiHttpCase(HttpCase, FaUiCommon):
     @contextlib.contextmanager
     def screenshot(self, name):
         """Save what the browser shows when it closes (the end of a passed
-        tour) as docs/screenshots/<name>.png."""
-        path = SCREENSHOTS / f"{name}.png"
+        tour) as <Odoo's --screenshots>/<db>/tours/<name>.png, beside Odoo's
+        own failure screenshots and never in the source tree; `stack.py
+        screenshots` copies them into docs/screenshots for the README."""
+        path = Path(config["screenshots"]) / get_db_name() / "tours" / f"{name}.png"
         path.unlink(missing_ok=True)
         stop = ChromeBrowser.stop
 
         def stop_after_screenshot(browser):
             if getattr(browser, "ws", None) is not None and not browser.had_failure:
+                browser._websocket_request(
+                    "Runtime.evaluate", params={"expression": HIDE_NOTIFICATIONS}
+                )
                 shot = browser._websocket_request(
                     "Page.captureScreenshot", params={"format": "png"}, timeout=30
                 )

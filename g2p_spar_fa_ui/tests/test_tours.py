@@ -37,23 +37,27 @@ class TestTours(FaUiHttpCase):
         partner = self._registrant("Retry Tour Registrant")
         fa = self._mobile_fa(partner, "+254712000333")
         self._fail_head(partner, "rejected by SPAR (rjct.fa.invalid)")
-        with self.screenshot("outbox_monitor"):
-            self.start_tour(
-                "/web#action=g2p_spar_fa_ui.action_spar_outbox",
-                "g2p_spar_fa_ui_outbox_retry",
-                login="ui_manager",
-            )
+        self.start_tour(
+            "/web#action=g2p_spar_fa_ui.action_spar_outbox",
+            "g2p_spar_fa_ui_outbox_retry",
+            login="ui_manager",
+        )
         self.drain()
         self.assertEqual(self.spar_fa(partner), fa.fa_string)
         self.assertEqual(self._last_row(partner).state, "done")
+        with self.screenshot("outbox_monitor"):
+            self.start_tour(
+                "/web#action=g2p_spar_fa_ui.action_spar_outbox",
+                "g2p_spar_fa_ui_outbox_sent",
+                login="ui_manager",
+            )
 
     def test_enumerator_registers_a_beneficiary_in_the_portal(self):
-        with self.screenshot("portal_form"):
-            self.start_tour(
-                "/my/registrants/new",
-                "g2p_spar_fa_ui_portal_registration",
-                login="enumerator",
-            )
+        self.start_tour(
+            "/my/registrants/new",
+            "g2p_spar_fa_ui_portal_registration",
+            login="enumerator",
+        )
         partner = self.env["res.partner"].search([("name", "=", "Amina Portal Tour")])
         self.assertRecordValues(
             partner,
@@ -62,3 +66,9 @@ class TestTours(FaUiHttpCase):
         self.assertEqual(self._last_row(partner).channel, "portal")
         self.drain()
         self.assertEqual(self.spar_fa(partner), "phone:+254712000222")
+        with self.screenshot("portal_form"):
+            self.start_tour(
+                f"/my/registrants/{partner.id}",
+                "g2p_spar_fa_ui_portal_verified",
+                login="enumerator",
+            )

@@ -427,8 +427,9 @@ def parent_of(pid):
     return None
 
 
-def amend_each(rpc, partner_ids, drill, change):
-    """A department user saving new FAs one registrant at a time."""
+def change_fas_one_by_one(rpc, partner_ids, drill, change):
+    """A new FA for each registrant, one transaction (one RPC) each, as
+    :func:`change_fas` does in one: the load of users at work during a drill."""
     return [
         rpc(
             "g2p.payment.fa",

@@ -29,10 +29,23 @@ def test_department_user_amends_an_fa_and_spar_resolves_the_new_one(
     ((spar_id, fa),) = h.current_fas(admin, [partner_id]).values()
     assert spar.resolve([spar_id])[spar_id] == fa == "phone:+254700100101"
 
-    # The department user records the corrected number: a new FA replaces
-    # the old one, which is kept archived.
-    second = fa_manager(
-        "g2p.payment.fa", "create", h.fa_vals(partner_id, "+254700100202", "AIRTEL")
+    # The department user records the corrected number in the amendment
+    # wizard the Payment tab opens: a new FA replaces the old one, which is
+    # kept archived.
+    action = fa_manager("res.partner", "action_amend_payment_fa", [partner_id])
+    wizard = fa_manager(
+        "g2p.fa.amendment",
+        "create",
+        {
+            **h.fa_vals(partner_id, "+254700100202", "AIRTEL"),
+            "reason": "Corrected number",
+            "request_ref": "REQ-SYS-1",
+        },
+        context=action["context"],
+    )
+    fa_manager("g2p.fa.amendment", "action_confirm", [wizard])
+    (second,) = fa_manager(
+        "g2p.payment.fa", "search", [("partner_id", "=", partner_id)]
     )
     h.wait_drained(admin, [partner_id], DRAIN_TIMEOUT)
     assert spar.resolve([spar_id])[spar_id] == "phone:+254700100202"
@@ -49,6 +62,17 @@ def test_department_user_amends_an_fa_and_spar_resolves_the_new_one(
         ("update", "done"),
     ]
     assert rows[-1]["verification"] == "verified"
+    (update,) = admin(
+        "g2p.spar.outbox",
+        "read",
+        [rows[-1]["id"]],
+        ["channel", "change_reason", "request_ref"],
+    )
+    assert (update["channel"], update["change_reason"], update["request_ref"]) == (
+        "backend",
+        "Corrected number",
+        "REQ-SYS-1",
+    )
     assert_consistent(admin, spar, proxy, [partner_id])
 
 

@@ -67,13 +67,13 @@ def test_spar_stopped_30s_during_a_2000_change_drain(system, admin, spar, proxy)
     stopped_at = time.monotonic()
     try:
         # Department users keep working meanwhile.
-        h.amend_each(admin, partner_ids[:10], drill=10, change=2)
+        h.change_fas_one_by_one(admin, partner_ids[:10], drill=10, change=2)
         h.wait_until(
             lambda: rows_in(system, partner_ids, ["retry_wait"]) > 0,
             30,
             what="rows waiting to retry while SPAR is down",
         )
-        h.amend_each(admin, partner_ids[:5], drill=10, change=3)
+        h.change_fas_one_by_one(admin, partner_ids[:5], drill=10, change=3)
         # The outage lasts 30 s, whatever the steps above took.
         time.sleep(max(0.0, 30 - (time.monotonic() - stopped_at)))
         assert rows_in(system, partner_ids, ["failed"]) == 0
@@ -102,7 +102,7 @@ def test_verifier_stopped(system, admin, spar, proxy):
             30,
             what="SPAR refusing requests while its verifier is down",
         )
-        h.amend_each(admin, partner_ids[:10], drill=20, change=3)
+        h.change_fas_one_by_one(admin, partner_ids[:10], drill=20, change=3)
         # The verifier stays down 15 s, whatever the steps above took.
         time.sleep(max(0.0, 15 - (time.monotonic() - stopped_at)))
         assert rows_in(system, partner_ids, ["failed"]) == 0
@@ -127,7 +127,7 @@ def test_proxy_failing_20_percent_of_calls(system, admin, spar, proxy):
         h.change_fas(admin, partner_ids, drill=30, change=1)
         # More changes land while the first ones drain through the faults.
         for change in (2, 3):
-            h.amend_each(admin, partner_ids[:15], drill=30, change=change)
+            h.change_fas_one_by_one(admin, partner_ids[:15], drill=30, change=change)
         drain(system, admin, partner_ids)
     finally:
         proxy.failure_rate = 0.0
@@ -168,7 +168,7 @@ def test_kill_9_of_an_odoo_worker_mid_batch(system, admin, spar, proxy):
     master = system.master_pid
     assert h.parent_of(victim) == master
     os.kill(victim, signal.SIGKILL)
-    h.amend_each(admin, partner_ids[:10], drill=40, change=3)
+    h.change_fas_one_by_one(admin, partner_ids[:10], drill=40, change=3)
     proxy.delay = 0.0
     # The master replaces the worker; Odoo keeps answering users.
     h.wait_until(
@@ -200,7 +200,9 @@ def test_postgresql_restarted_mid_drain(system, admin, spar, proxy):
     proxy.delay = 0.0
     # A user saving right after the restart: retried until Odoo answers.
     h.wait_until(
-        lambda: h.amend_each(system.admin(), partner_ids[:10], drill=50, change=3),
+        lambda: h.change_fas_one_by_one(
+            system.admin(), partner_ids[:10], drill=50, change=3
+        ),
         60,
         interval=2,
         what="Odoo accepting changes after the restart",

@@ -28,3 +28,15 @@ registry.category("web_tour.tours").add("g2p_spar_fa_ui_outbox_retry", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("g2p_spar_fa_ui_outbox_sent", {
+    test: true,
+    steps: () => [
+        {
+            content: "The retried row reached SPAR and was read back",
+            trigger: `${ROW} td[name='state']:contains('Done')`,
+            extra_trigger: `${ROW} td[name='verification']:contains('Verified')`,
+            isCheck: true,
+        },
+    ],
+});

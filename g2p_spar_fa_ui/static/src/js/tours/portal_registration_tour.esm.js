@@ -52,3 +52,15 @@ registry.category("web_tour.tours").add("g2p_spar_fa_ui_portal_registration", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("g2p_spar_fa_ui_portal_verified", {
+    test: true,
+    steps: () => [
+        {
+            content: "SPAR holds the registrant's address and it was read back",
+            trigger: "form.o_registrant_form",
+            extra_trigger: ".o_spar_state[data-state='verified']",
+            isCheck: true,
+        },
+    ],
+});
