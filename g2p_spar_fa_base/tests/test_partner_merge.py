@@ -7,6 +7,15 @@ from .common import PaymentFaCommon
 MERGER_GROUPS = ("base.group_partner_manager", "g2p_spar_fa_base.group_fa_manager")
 
 
+def create_merger(case):
+    """A user who may merge registrants (``case``: a test class with
+    ``_create_user``)."""
+    merger = case._create_user("fa_merger", *MERGER_GROUPS)
+    # The merge posts a note on the survivor, signed with this address.
+    merger.email = "fa.merger@example.org"
+    return merger
+
+
 def merge_contacts(user, dst, *sources):
     """Merge ``sources`` into ``dst`` with Odoo's wizard, as ``user`` would
     from the contacts list."""
@@ -27,9 +36,7 @@ class TestPartnerMerge(PaymentFaCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.merger = cls._create_user("fa_merger", *MERGER_GROUPS)
-        # The merge posts a note on the survivor, signed with this address.
-        cls.merger.email = "fa.merger@example.org"
+        cls.merger = create_merger(cls)
         cls.keep = cls._create_registrant("Achieng Otieno")
         cls.gone = cls._create_registrant("Achieng Otieno (duplicate)")
 

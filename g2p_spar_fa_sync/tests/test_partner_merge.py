@@ -3,7 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from odoo.addons.g2p_spar_fa_base.tests.test_partner_merge import (
-    MERGER_GROUPS,
+    create_merger,
     merge_contacts,
 )
 
@@ -17,9 +17,7 @@ class TestPartnerMerge(SparSyncCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.merger = cls._create_user("fa_merger", *MERGER_GROUPS)
-        # The merge posts a note on the survivor, signed with this address.
-        cls.merger.email = "fa.merger@example.org"
+        cls.merger = create_merger(cls)
 
     def setUp(self):
         super().setUp()
