@@ -69,12 +69,15 @@ class G2pSparOutbox(models.Model):
             )
             found = env.cr.fetchall()
             key = env[self._name]._details_key()
-        # What the FA record says, not what the row says it sent.
+        # What the FA record says, not what the row says it sent; a row whose
+        # FA record is gone expects an FA no mapping can match.
         expected = {
             str(row_id): (
                 spar_id,
-                fa,
-                spar_push.snapshot_details(kind, msisdn, name, key)[1],
+                *(
+                    spar_push.expected_snapshot(fa, kind, msisdn, name, key)
+                    or (None, ())
+                ),
             )
             for row_id, spar_id, name, fa, kind, msisdn in found[:READ_BACK_BATCH]
         }
