@@ -24,6 +24,7 @@ ADDONS = [
     "g2p_spar_fa_sync",
     "g2p_spar_fa_ui",
     "g2p_odk_importer_fa",
+    "g2p_spar_fa_openg2p",
 ]
 DISTRIBUTIONS = {
     "cryptography": "cryptography",
@@ -31,6 +32,7 @@ DISTRIBUTIONS = {
     "jwt": "pyjwt>=2.8",
     "phonenumbers": "phonenumbers>=8.13",
     "requests": "requests",
+    "schwifty": "schwifty>=2024.1",
     "stdnum": "python-stdnum>=1.17",
 }
 # Imported by the addons without a manifest entry: Odoo requires it already.

@@ -9,7 +9,7 @@
     "website": "https://github.com/OpenG2P",
     "depends": ["base", "contacts"],
     "external_dependencies": {
-        "python": ["phonenumbers", "email_validator", "stdnum"],
+        "python": ["phonenumbers", "email_validator", "schwifty", "stdnum"],
     },
     "data": [
         "security/security.xml",

@@ -27,6 +27,7 @@ ADDONS = [
     "g2p_spar_fa_sync",
     "g2p_spar_fa_ui",
     "g2p_odk_importer_fa",
+    "g2p_spar_fa_openg2p",
 ]
 # OCA's fragments, in OCA's order, with the section each becomes.
 SECTIONS = {

@@ -46,6 +46,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("G2P_STACK_DIR", REPO / ".stack"))
 ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo17"))
+# OpenG2P's registry addons (branch 17.0-1.4), used when the tree is there.
+OPENG2P_PATH = Path(os.environ.get("OPENG2P_PATH", "/opt/openg2p-registry"))
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 VENV_ODOO = STATE / "venv-odoo"
 VENV_SPAR = STATE / "venv-spar"
@@ -528,7 +530,7 @@ class Stack:
         candidates = [ODOO_PATH / "addons", ODOO_PATH / "odoo" / "addons"]
         addons_path = ",".join(
             str(path)
-            for path in [*candidates, queue_job_addons_dir(), REPO]
+            for path in [*candidates, queue_job_addons_dir(), REPO, OPENG2P_PATH]
             if path.is_dir()
         )
         config = self.root / "odoo.conf"

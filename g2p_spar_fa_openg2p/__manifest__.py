@@ -1,0 +1,18 @@
+# License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
+{
+    "name": "G2P SPAR FA for OpenG2P Registry",
+    "summary": "Payment FAs and SPAR sync as a native part of OpenG2P's registry",
+    "version": "17.0.1.0.0",
+    "category": "G2P",
+    "license": "AGPL-3",
+    "author": "OpenG2P SPAR FA contributors",
+    "website": "https://github.com/OpenG2P",
+    "depends": [
+        "g2p_spar_fa_ui",
+        "g2p_registry_individual",
+        "g2p_registry_group",
+    ],
+    "data": [],
+    "auto_install": True,
+    "installable": True,
+}
