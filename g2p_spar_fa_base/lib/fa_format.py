@@ -164,9 +164,7 @@ class FaSettings:
 
     id_format: str = "token:{id}@{id_type}"
     id_type: str = "REGISTRY_ID"
-    # New databases speak OpenG2P strategies; an upgraded one is set to what
-    # it had by the migration.
-    fa_preset: str = PRESET_OPENG2P
+    fa_preset: str = PRESET_OPENG2P  # an upgraded database: see the migration
     fa_format_bank: str = "account_no:{account}@{bic}"
     fa_format_iban: str = "iban:{iban}@{bic}"
     fa_format_mobile: str = "phone:{msisdn}"
@@ -313,8 +311,7 @@ def check_settings(settings):
         raise FaValidationError(
             setting_key("fa_preset"), f"unknown FA format {settings.fa_preset!r}"
         )
-    # Custom templates are checked whatever the preset: a switch to
-    # "custom" must not start from a broken one.
+    # Checked whatever the preset: "custom" must not start from a broken one.
     for slot in TEMPLATE_SLOTS:
         attr = f"fa_format_{slot}"
         template_placeholders(
@@ -376,25 +373,18 @@ def normalize_code(field, value):
     return code
 
 
-def iban_codes(iban):
-    """``(bank code, branch code)`` an IBAN carries, per its country's
-    registered structure (schwifty): DE 37040044 and no branch, FR 20041 and
-    01005, GB NWBK and sort code 601613. A country without a branch code in
-    its IBAN gives "" for it, as does a country schwifty has no structure
-    for (the IBAN itself was checked already)."""
-    try:
-        parsed = schwifty.IBAN(iban, validate_bban=False)
-        return parsed.bank_code or "", parsed.branch_code or ""
-    except ValueError:
-        return "", ""
-
-
 def _fill_from_iban(cleaned):
-    """Put the IBAN's bank and branch codes into ``cleaned``; a code typed
-    as well must be the IBAN's, or one of the two is a mistake."""
-    for name, code in zip(
-        ("bank_code", "branch_code"), iban_codes(cleaned["iban"]), strict=True
-    ):
+    """Put the bank and branch codes the IBAN's country registers in it into
+    ``cleaned`` (schwifty: DE 37040044 and none, FR 20041 and 01005, GB NWBK
+    and sort code 601613; none where schwifty knows no structure, the IBAN
+    itself being valid). A code typed as well must be the IBAN's, or one of
+    the two is a mistake."""
+    try:
+        parsed = schwifty.IBAN(cleaned["iban"], validate_bban=False)
+        codes = {"bank_code": parsed.bank_code, "branch_code": parsed.branch_code}
+    except ValueError:
+        codes = {}
+    for name, code in codes.items():
         given = cleaned.get(name)
         if given and code and given != code:
             raise FaValidationError(
@@ -402,9 +392,8 @@ def _fill_from_iban(cleaned):
                 f"{given!r} differs from the {code!r} the IBAN names; leave it "
                 "empty to use the IBAN's",
             )
-        cleaned[name] = given or code
-        if not cleaned[name]:
-            del cleaned[name]
+        if given or code:
+            cleaned[name] = given or code
 
 
 def normalize_provider_name(value):
