@@ -11,8 +11,8 @@ from .masking import OPENG2P_KEYS
 # by ".", ending in the FA type), so the payment side finds account, bank,
 # branch, wallet and provider in every FA. An IBAN goes into the
 # account_number slot whole (fa_format.validate_fa adds the bank and branch
-# codes it holds). "G2P Connect (short)" is the style this suite used first; "custom"
-# reads the four templates of the settings.
+# codes it holds). "G2P Connect (short)" is the style this suite used first;
+# "custom" reads the four templates of the settings.
 PRESET_OPENG2P = "openg2p"
 PRESET_SHORT = "g2p_connect_short"
 PRESET_CUSTOM = "custom"
