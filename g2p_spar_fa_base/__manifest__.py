@@ -2,7 +2,7 @@
 {
     "name": "G2P SPAR Payment Financial Address",
     "summary": "Validated payment financial addresses and SPAR IDs for registrants",
-    "version": "17.0.1.0.0",
+    "version": "17.0.1.1.0",
     "category": "G2P",
     "license": "AGPL-3",
     "author": "OpenG2P SPAR FA contributors",
@@ -17,10 +17,12 @@
         "data/ir_config_parameter.xml",
         "data/ir_sequence.xml",
         "views/payment_fa_views.xml",
+        "views/bank_views.xml",
         "views/res_partner_views.xml",
     ],
     "demo": [
         "demo/res_bank_demo.xml",
+        "demo/wallet_provider_demo.xml",
         "demo/res_partner_demo.xml",
     ],
     "installable": True,

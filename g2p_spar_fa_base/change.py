@@ -20,6 +20,7 @@ from .lib.change import (  # noqa: F401 - the API of this module
     BACKEND,
     CHANNELS,
     CODE,
+    FORMAT,
     IMPORT,
     ODK,
     PORTAL,

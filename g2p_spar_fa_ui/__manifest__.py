@@ -15,6 +15,7 @@
         "views/spar_fa_check_views.xml",
         "views/spar_outbox_views.xml",
         "views/spar_monitor_views.xml",
+        "views/spar_fa_resend_views.xml",
         "views/res_partner_views.xml",
         "views/payment_fa_views.xml",
         "views/res_config_settings_views.xml",

@@ -40,3 +40,17 @@ def test_a_renamed_registrant_drifts_in_details_only():
     before = expected_snapshot(FA, "mobile", "+254712345678", "Jo", KEY)
     after = expected_snapshot(FA, "mobile", "+254712345678", "Joan", KEY)
     assert drift_kind(after, before) == DETAILS
+
+
+def test_strategy_id_is_an_entry_of_its_own_beside_kind_and_digest():
+    _phone, plain = snapshot_details("bank", None, "Jo", KEY)
+    _phone, with_strategy = snapshot_details("bank", None, "Jo", KEY, 7)
+    assert with_strategy == (*plain, {"strategy_id": 7})
+    assert snapshot_details("bank", None, "Jo", KEY, 0) == (None, plain)
+
+
+def test_a_mapping_with_another_strategy_is_a_details_drift():
+    ours = expected_snapshot(FA, "mobile", "+254712345678", "Jo", KEY, 3)
+    held = expected_snapshot(FA, "mobile", "+254712345678", "Jo", KEY)
+    assert drift_kind(ours, held) == DETAILS
+    assert drift_kind(ours, ours) is None

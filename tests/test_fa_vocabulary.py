@@ -1,12 +1,7 @@
 """The FA vocabulary holds together: every list derived from it agrees."""
 
 from g2p_odk_importer_fa.lib import submission_mapping
-from g2p_spar_fa_base.lib import fa_format
 from g2p_spar_fa_base.lib import fa_vocabulary as V
-
-
-def test_every_secret_value_has_a_masker():
-    assert set(fa_format._MASKERS) == set(V.SECRET_PLACEHOLDERS)
 
 
 def test_kind_fields_are_the_kind_values_and_its_extras():
@@ -23,6 +18,14 @@ def test_kind_fields_are_the_kind_values_and_its_extras():
         "mobile": ("payment_msisdn", "provider_code"),
         "email": ("payment_email", "provider_code"),
     }
+    # The provider's name comes from the provider an administrator keeps.
+    assert "provider_name" not in V.FA_VALUE_FIELDS
+    assert V.DERIVED_PLACEHOLDERS == ("provider_name",)
+    assert {kind: "provider_name" in V.KIND_PLACEHOLDERS[kind] for kind in V.KINDS} == {
+        "bank": False,
+        "mobile": True,
+        "email": True,
+    }
 
 
 def test_destinations_and_secrets_are_values_of_their_kind():
@@ -35,8 +38,3 @@ def test_odk_targets_cover_every_fa_value():
     mapped = set(submission_mapping.FA_TARGETS.values())
     assert mapped == {*V.FA_VALUE_FIELDS, "bank"} - {"bank_id"}
     assert set(submission_mapping.KIND_ALIASES.values()) == set(V.KINDS)
-
-
-def test_one_mask_for_quoted_values():
-    assert fa_format.mask_quoted("DE89370400440532013000") == "DE******************00"
-    assert fa_format.mask_quoted("0812") == "****"

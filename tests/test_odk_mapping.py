@@ -104,7 +104,7 @@ def test_mapped_field_absent_from_the_submission_is_a_mapping_error(feed):
 def test_redact_masks_the_payment_destinations(feed):
     text = "IBAN: 'DE00123456789012345678' is not a valid IBAN; Emeka Obi"
     redacted = M.redact(text, feed["bad_iban"], M.DEFAULT_MAPPING)
-    assert redacted == "IBAN: 'DE******************78' is not a valid IBAN; Emeka Obi"
+    assert redacted == "IBAN: '*****678' is not a valid IBAN; Emeka Obi"
     number = "Payment Mobile Number: '0712345678' is not a phone number"
     assert "0712345678" not in M.redact(number, feed["mobile"], M.DEFAULT_MAPPING)
 

@@ -24,6 +24,7 @@ from . import odk_client
 # g2p_odk_importer_fa...: the base addon is found under the same prefix.
 _ADDONS_PACKAGE = __name__[: __name__.index("g2p_odk_importer_fa")]
 fa_format = importlib.import_module(f"{_ADDONS_PACKAGE}g2p_spar_fa_base.lib.fa_format")
+masking = importlib.import_module(f"{_ADDONS_PACKAGE}g2p_spar_fa_base.lib.masking")
 fa_vocabulary = importlib.import_module(
     f"{_ADDONS_PACKAGE}g2p_spar_fa_base.lib.fa_vocabulary"
 )
@@ -155,7 +156,7 @@ def redact(text, data, mapping):
         value = "" if value is MISSING else _text(value)
         # Shorter ones are no destination; masking them would mangle the text.
         if len(value) >= 4:
-            text = text.replace(value, fa_format.mask_quoted(value))
+            text = text.replace(value, masking.mask_value(value))
     return text
 
 

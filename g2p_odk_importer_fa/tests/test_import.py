@@ -202,7 +202,7 @@ class TestOdkImport(OdkReplayCommon):
         error = self.record_of("bad_iban").error
         self.assertIn("IBAN", error)
         self.assertNotIn("DE00123456789012345678", error)
-        self.assertIn("DE******************78", error)
+        self.assertIn("'*****678'", error)
 
     def test_wrong_mapping_fixed_imports_what_failed_at_the_next_pass(self):
         mapping = self.config._mapping()

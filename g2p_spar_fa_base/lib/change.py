@@ -17,6 +17,9 @@ ODK = "odk"
 IMPORT = "import"
 RPC = "rpc"
 CODE = "code"
+# A manager re-sending every FA in a new format: no value changed, only
+# the string built from them.
+FORMAT = "format"
 # (value, label) pairs, in the order the screens list them.
 CHANNELS = (
     (BACKEND, "Backend"),
@@ -26,6 +29,7 @@ CHANNELS = (
     (IMPORT, "File import"),
     (RPC, "External RPC"),
     (CODE, "Code"),
+    (FORMAT, "Format change"),
 )
 
 

@@ -12,10 +12,19 @@ import unicodedata
 
 import email_validator
 import phonenumbers
+import schwifty
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.exceptions import ValidationError as StdnumValidationError
 
+from .fa_presets import (
+    KEY_SEPARATORS,
+    OPTIONAL_PLACEHOLDERS,
+    PRESET_CUSTOM,
+    PRESET_OPENG2P,
+    PRESETS,
+    TEMPLATE_SLOTS,
+)
 from .fa_vocabulary import (
     DESTINATION_PLACEHOLDERS,
     FA_PLACEHOLDERS,
@@ -24,8 +33,8 @@ from .fa_vocabulary import (
     KIND_MOBILE,
     KIND_PLACEHOLDERS,
     KINDS,
-    SECRET_PLACEHOLDERS,
 )
+from .masking import mask_value
 
 PARAM_PREFIX = "g2p_spar_fa."
 
@@ -44,6 +53,7 @@ MAX_LENGTHS = {
     "bank_code": 35,  # ISO 20022 clearing system member ID (Max35Text)
     "branch_code": 35,
     "provider": 35,
+    "provider_name": 140,
     "holder_name": 140,  # ISO 20022 party name (Max140Text)
     "msisdn": 32,  # as typed, spaces and punctuation included
     "email": 254,  # RFC 5321 forward path, less its angle brackets
@@ -102,13 +112,13 @@ def _quote(value):
 def _value_error(field, value, problem, detail=None):
     """An error quoting ``value`` to the user, with a redacted twin.
 
-    The twin shows the value through :func:`mask_quoted`. The details of
+    The twin shows the value through :func:`.masking.mask_value`. The details of
     the validating library may quote the value, so the twin leaves them out.
     """
     message = f"{_quote(value)} {problem}"
     if detail:
         message += f" ({detail})"
-    masked = _quote(mask_quoted(value))
+    masked = _quote(mask_value(value))
     return FaValidationError(field, message, f"{masked} {problem}")
 
 
@@ -154,11 +164,16 @@ class FaSettings:
 
     id_format: str = "token:{id}@{id_type}"
     id_type: str = "REGISTRY_ID"
+    fa_preset: str = PRESET_OPENG2P  # an upgraded database: see the migration
     fa_format_bank: str = "account_no:{account}@{bic}"
     fa_format_iban: str = "iban:{iban}@{bic}"
     fa_format_mobile: str = "phone:{msisdn}"
     fa_format_email: str = "email:{email}"
     phone_region: str = ""
+    # SPAR strategy id of the format used, per kind; empty: none is sent.
+    strategy_id_bank: str = ""
+    strategy_id_mobile: str = ""
+    strategy_id_email: str = ""
 
     @classmethod
     def from_params(cls, get_param):
@@ -170,14 +185,27 @@ class FaSettings:
         return cls(**values)
 
     def fa_template(self, kind, values):
-        """Return ``(setting attribute, template)`` used for an FA of ``kind``."""
+        """Return ``(setting attribute, template)`` used for an FA of ``kind``:
+        the preset's template, or the custom one of the slot."""
         if kind == KIND_BANK:
-            attr = "fa_format_iban" if values.get("iban") else "fa_format_bank"
+            slot = "iban" if values.get("iban") else "bank"
         elif kind in KINDS:
-            attr = f"fa_format_{kind}"
+            slot = kind
         else:
             raise FaValidationError("kind", f"unknown kind {kind!r}")
-        return attr, getattr(self, attr)
+        if self.fa_preset == PRESET_CUSTOM:
+            attr = f"fa_format_{slot}"
+            return attr, getattr(self, attr)
+        if self.fa_preset not in PRESETS:
+            raise FaValidationError(
+                setting_key("fa_preset"), f"unknown FA format {self.fa_preset!r}"
+            )
+        return "fa_preset", PRESETS[self.fa_preset][slot]
+
+    def strategy_id(self, kind):
+        """SPAR's strategy id for FAs of ``kind``, or None when none is set."""
+        value = getattr(self, f"strategy_id_{kind}", "")
+        return int(value) if value else None
 
 
 def setting_key(attr):
@@ -214,13 +242,27 @@ def template_placeholders(template, allowed, setting):
     return names
 
 
+def check_separators(field, value):
+    """Refuse a value holding ".<key>:" of the OpenG2P layout: the payment
+    side's patterns have greedy groups and would split the string there."""
+    separator = next((key for key in KEY_SEPARATORS if key in value), None)
+    if separator:
+        raise FaValidationError(
+            field,
+            f"must not contain {separator!r}: payment systems would read "
+            "the financial address wrongly",
+        )
+    return value
+
+
 def render(template, values, allowed, setting):
     """Fill ``template``; a placeholder without a value names the missing field."""
     for name in template_placeholders(template, allowed, setting):
-        if not values.get(name):
+        if not values.get(name) and name not in OPTIONAL_PLACEHOLDERS:
             raise FaValidationError(
                 name, f"is missing but the format {setting} ({template!r}) needs it"
             )
+        check_separators(name, values.get(name) or "")
     return template.format(**{name: values.get(name) or "" for name in allowed})
 
 
@@ -262,19 +304,27 @@ def format_fa(settings, kind, values):
     return fa
 
 
-def mask_fa(settings, kind, values):
-    """Render the FA string with the personal parts hidden, for low-trust users."""
-    return format_fa(settings, kind, mask_values(values))
-
-
 def check_settings(settings):
     """Reject formats with unknown placeholders before they are saved."""
     template_placeholders(settings.id_format, ID_PLACEHOLDERS, setting_key("id_format"))
-    for kind in ("bank", "iban", "mobile", "email"):
-        attr = f"fa_format_{kind}"
+    if settings.fa_preset not in (*PRESETS, PRESET_CUSTOM):
+        raise FaValidationError(
+            setting_key("fa_preset"), f"unknown FA format {settings.fa_preset!r}"
+        )
+    # Checked whatever the preset: "custom" must not start from a broken one.
+    for slot in TEMPLATE_SLOTS:
+        attr = f"fa_format_{slot}"
         template_placeholders(
             getattr(settings, attr), FA_PLACEHOLDERS, setting_key(attr)
         )
+    for kind in KINDS:
+        attr = f"strategy_id_{kind}"
+        value = getattr(settings, attr)
+        if value and not (value.isascii() and value.isdigit() and int(value) > 0):
+            raise FaValidationError(
+                setting_key(attr),
+                f"{value!r} is not a SPAR strategy id (a positive whole number)",
+            )
     if settings.phone_region and not phonenumbers.country_code_for_region(
         settings.phone_region.upper()
     ):
@@ -321,6 +371,35 @@ def normalize_code(field, value):
             field, code, "may only contain letters, digits, '.', '_' and '-'"
         )
     return code
+
+
+def _fill_from_iban(cleaned):
+    """Put the bank and branch codes the IBAN's country registers in it into
+    ``cleaned`` (schwifty: DE 37040044 and none, FR 20041 and 01005, GB NWBK
+    and sort code 601613; none where schwifty knows no structure, the IBAN
+    itself being valid). A code typed as well must be the IBAN's, or one of
+    the two is a mistake."""
+    try:
+        parsed = schwifty.IBAN(cleaned["iban"], validate_bban=False)
+        codes = {"bank_code": parsed.bank_code, "branch_code": parsed.branch_code}
+    except ValueError:
+        codes = {}
+    for name, code in codes.items():
+        given = cleaned.get(name)
+        if given and code and given != code:
+            raise FaValidationError(
+                name,
+                f"{given!r} differs from the {code!r} the IBAN names; leave it "
+                "empty to use the IBAN's",
+            )
+        if given or code:
+            cleaned[name] = given or code
+
+
+def normalize_provider_name(value):
+    """A wallet provider's name as the payment side reads it."""
+    name = clean_text("provider_name", value)
+    return check_length("provider_name", name, MAX_LENGTHS["provider_name"])
 
 
 def normalize_holder_name(value):
@@ -381,6 +460,7 @@ _NORMALIZERS = {
     "branch_code": lambda value: normalize_code("branch_code", value),
     "email": normalize_email,
     "provider": lambda value: normalize_code("provider", value),
+    "provider_name": normalize_provider_name,
 }
 
 
@@ -411,53 +491,6 @@ def validate_fa(kind, values, region=None):
     destinations = DESTINATION_PLACEHOLDERS[kind]
     if not any(cleaned.get(name) for name in destinations):
         raise FaValidationError(destinations[0], _NO_DESTINATION[kind])
+    if cleaned.get("iban"):
+        _fill_from_iban(cleaned)
     return cleaned
-
-
-def _mask_middle(value, head, tail):
-    if len(value) <= head + tail:
-        return "*" * len(value)
-    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
-
-
-def mask_quoted(value):
-    """A rejected value as an error may quote it: all but its first and last
-    two characters hidden, enough for the person who typed it to find it
-    again, not to pay into it. Every error text that is logged or stored
-    (the FA model's, the ODK import's) masks values with this."""
-    return _mask_middle(value, 2, 2)
-
-
-def mask_account(value):
-    """Keep only the last four characters, as printed on bank statements."""
-    if len(value) <= 4:
-        return "*" * len(value)
-    return "****" + value[-4:]
-
-
-def mask_msisdn(value):
-    return _mask_middle(value, 5, 3)
-
-
-def mask_email(value):
-    local, _sep, domain = value.rpartition("@")
-    if not local:
-        return _mask_middle(value, 1, 0)
-    return f"{local[0]}***@{domain}"
-
-
-# One per SECRET_PLACEHOLDERS entry (a unit test holds them together).
-_MASKERS = {
-    "account": mask_account,
-    "iban": mask_account,
-    "msisdn": mask_msisdn,
-    "email": mask_email,
-}
-
-
-def mask_values(values):
-    """Hide the parts that identify a person; routing codes stay readable."""
-    return {
-        name: _MASKERS[name](value) if value and name in SECRET_PLACEHOLDERS else value
-        for name, value in values.items()
-    }

@@ -27,8 +27,13 @@ PLACEHOLDER_FIELDS = {
     "msisdn": "payment_msisdn",
     "email": "payment_email",
     "provider": "provider_code",
+    "provider_name": "provider_name",
 }
 FA_PLACEHOLDERS = tuple(PLACEHOLDER_FIELDS)
+# Placeholders no channel sets: the FA model takes them from a record an
+# administrator keeps (the wallet provider's name), so that the name in
+# every FA string is the one the payment side knows.
+DERIVED_PLACEHOLDERS = ("provider_name",)
 
 
 def field_of(name):
@@ -41,8 +46,8 @@ def field_of(name):
 # almost certainly a data-entry mistake, so it is rejected rather than ignored.
 KIND_PLACEHOLDERS = {
     KIND_BANK: ("account", "iban", "bic", "bank_code", "branch_code"),
-    KIND_MOBILE: ("msisdn", "provider"),
-    KIND_EMAIL: ("email", "provider"),
+    KIND_MOBILE: ("msisdn", "provider", "provider_name"),
+    KIND_EMAIL: ("email", "provider", "provider_name"),
 }
 # Per kind, the placeholders of which one must be given for an FA to exist:
 # without one there is nowhere to pay.
@@ -61,13 +66,26 @@ KIND_EXTRA_FIELDS = {KIND_BANK: ("bank_id", "holder_name")}
 # The fields a channel may set for an FA of each kind; the others are ignored.
 KIND_FIELDS = {
     kind: (
-        *(PLACEHOLDER_FIELDS[name] for name in KIND_PLACEHOLDERS[kind]),
+        *(
+            PLACEHOLDER_FIELDS[name]
+            for name in KIND_PLACEHOLDERS[kind]
+            if name not in DERIVED_PLACEHOLDERS
+        ),
         *KIND_EXTRA_FIELDS.get(kind, ()),
     )
     for kind in KINDS
 }
 # The values that make an FA what it is: two FAs equal on these are the same.
-FA_VALUE_FIELDS = ("kind", "bank_id", "holder_name", *PLACEHOLDER_FIELDS.values())
+FA_VALUE_FIELDS = (
+    "kind",
+    "bank_id",
+    "holder_name",
+    *(
+        fname
+        for name, fname in PLACEHOLDER_FIELDS.items()
+        if name not in DERIVED_PLACEHOLDERS
+    ),
+)
 SECRET_FIELDS = tuple(PLACEHOLDER_FIELDS[name] for name in SECRET_PLACEHOLDERS)
 DESTINATION_FIELDS = {
     kind: tuple(PLACEHOLDER_FIELDS[name] for name in names)

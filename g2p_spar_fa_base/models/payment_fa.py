@@ -5,7 +5,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .. import change
-from ..exceptions import FaInputError
+from ..exceptions import FaInputError, safe_message
 from ..lib import fa_format
 from ..lib.fa_vocabulary import (
     FA_VALUE_FIELDS,
@@ -14,12 +14,22 @@ from ..lib.fa_vocabulary import (
     PLACEHOLDER_FIELDS,
     field_of,
 )
+from ..lib.masking import mask
 
 MANAGER = "g2p_spar_fa_base.group_fa_manager"
 
-# The FA strings are derived from the values once, at creation: SPAR gets
-# what was validated, whatever the formats say later.
-DERIVED_FIELDS = ("fa_string", "fa_masked")
+# The FA strings (and the SPAR strategy they follow) are derived from the
+# values once, at creation: SPAR gets what was validated, whatever the formats
+# say later. The branch and wallet provider records are looked up from the
+# codes a channel gives, or give the codes.
+DERIVED_FIELDS = (
+    "fa_string",
+    "fa_masked",
+    "spar_strategy_id",
+    "branch_id",
+    "wallet_provider_id",
+    "provider_name",
+)
 IMMUTABLE_FIELDS = ("partner_id", *FA_VALUE_FIELDS, *DERIVED_FIELDS)
 # Set on the cursor while create() archives the FAs it replaces, which are
 # no removals. Not in env.context: an RPC caller sets any context key, and
@@ -65,8 +75,17 @@ class G2pPaymentFa(models.Model):
     bic = fields.Char(
         string="BIC", help="Taken from the bank when left empty on creation."
     )
-    bank_code = fields.Char()
-    branch_code = fields.Char()
+    bank_code = fields.Char(
+        help="Taken from the IBAN, else from the bank, when left empty on creation."
+    )
+    branch_id = fields.Many2one(
+        "g2p.bank.branch",
+        ondelete="restrict",
+        domain="[('bank_id', '=', bank_id)]",
+    )
+    branch_code = fields.Char(
+        help="Taken from the IBAN, else from the branch, when left empty on creation."
+    )
     holder_name = fields.Char(string="Account Holder")
     payment_msisdn = fields.Char(
         string="Payment Mobile Number",
@@ -75,13 +94,28 @@ class G2pPaymentFa(models.Model):
         "contact number must never silently become a payment destination.",
     )
     payment_email = fields.Char(string="Payment E-mail", groups=MANAGER)
-    provider_code = fields.Char(string="Wallet Provider")
+    wallet_provider_id = fields.Many2one(
+        "g2p.wallet.provider",
+        ondelete="restrict",
+        domain="[('kind', '=', kind)]",
+    )
+    provider_code = fields.Char(
+        string="Wallet Provider Code",
+        help="Picks the wallet provider with this code when none is chosen.",
+    )
+    provider_name = fields.Char(string="Wallet Provider Name", readonly=True)
     # Set by create() from the validated values, never computed: a compute
     # could be re-triggered (by a changed format, a new dependency) and
     # rewrite what SPAR was sent, and a precomputed field takes any value
     # a caller passes to create().
     fa_string = fields.Char(string="Financial Address", readonly=True, groups=MANAGER)
     fa_masked = fields.Char(string="Financial Address (masked)", readonly=True)
+    spar_strategy_id = fields.Integer(
+        string="SPAR Strategy",
+        readonly=True,
+        help="SPAR's id of the strategy (format) the address was built with, "
+        "sent to SPAR in additional_info; 0 when the settings name none.",
+    )
 
     def init(self):
         # Last line of defence behind the archive step of create().
@@ -114,6 +148,17 @@ class G2pPaymentFa(models.Model):
             _("%(field)s: %(problem)s", field=label, problem=exc.message),
             _("%(field)s: %(problem)s", field=label, problem=exc.redacted_message),
         )
+
+    @api.model
+    def _check_kept_value(self, record, fname, check):
+        """Refuse a value administrators keep for FAs to copy (a bank's,
+        branch's or wallet provider's code or name) that ``check`` (a
+        fa_format function) finds no FA could hold, when it is typed rather
+        than when an FA is recorded."""
+        try:
+            check(record[fname])
+        except fa_format.FaValidationError as exc:
+            raise self._fa_error(exc, record._fields[fname].string) from exc
 
     @api.model
     def _prepare_fa_vals(self, vals, settings):
@@ -149,10 +194,8 @@ class G2pPaymentFa(models.Model):
         Split from :meth:`_prepare_fa_vals` so that a bulk import can refuse
         a bad FA before it creates the registrant that would hold it.
         """
-        vals = dict(vals)
+        vals = self._fill_from_records(dict(vals))
         kind = vals.get("kind")
-        if kind == KIND_BANK and not vals.get("bic") and vals.get("bank_id"):
-            vals["bic"] = self.env["res.bank"].browse(vals["bank_id"]).bic
         values = {
             placeholder: vals.get(fname)
             for placeholder, fname in PLACEHOLDER_FIELDS.items()
@@ -164,12 +207,101 @@ class G2pPaymentFa(models.Model):
                     vals["holder_name"]
                 )
             vals["fa_string"] = fa_format.format_fa(settings, kind, cleaned)
-            vals["fa_masked"] = fa_format.mask_fa(settings, kind, cleaned)
         except fa_format.FaValidationError as exc:
             raise self._fa_error(exc) from exc
+        vals["fa_masked"] = mask(vals["fa_string"])
+        vals["spar_strategy_id"] = settings.strategy_id(kind) or 0
         for placeholder, fname in PLACEHOLDER_FIELDS.items():
             vals[fname] = cleaned.get(placeholder, False)
+        if kind == KIND_BANK and not vals.get("branch_id") and vals.get("bank_id"):
+            vals["branch_id"] = self._branch_of(vals["bank_id"], vals["branch_code"])
         return vals
+
+    @api.model
+    def _fill_from_records(self, vals):
+        """The codes and names an FA takes from the records it names: a
+        bank's BIC and code, a branch's code (and bank), a wallet provider's
+        code and name. A record and a typed code that disagree are refused:
+        one of the two is a mistake, and a payment would follow the string.
+        A wallet provider given by its code alone is looked up."""
+        kind = vals.get("kind")
+        if kind == KIND_BANK:
+            branch = self.env["g2p.bank.branch"].browse(vals.get("branch_id"))
+            if branch:
+                if vals.get("bank_id") not in (None, False, branch.bank_id.id):
+                    raise ValidationError(
+                        _(
+                            "Branch: %(branch)s is a branch of %(bank)s, not of "
+                            "the bank chosen.",
+                            branch=branch.display_name,
+                            bank=branch.bank_id.name,
+                        )
+                    )
+                vals["bank_id"] = branch.bank_id.id
+                self._check_same(vals, "branch_code", branch.code)
+            bank = self.env["res.bank"].browse(vals.get("bank_id"))
+            if bank and not vals.get("bic"):
+                vals["bic"] = bank.bic
+            if bank.bank_code and not vals.get("bank_code") and not vals.get("iban"):
+                vals["bank_code"] = bank.bank_code
+            return vals
+        providers = self.env["g2p.wallet.provider"]
+        provider = providers.browse(vals.get("wallet_provider_id"))
+        code = vals.get("provider_code")
+        if not provider and code:
+            try:
+                code = fa_format.normalize_code("provider", code)
+            except fa_format.FaValidationError:
+                code = None  # refused, by field, with the other values
+            provider = code and providers.search(
+                [("kind", "=", kind), ("code", "=", code)], limit=1
+            )
+        vals["provider_name"] = False
+        if provider:
+            if provider.kind != kind:
+                raise ValidationError(
+                    _(
+                        "Wallet Provider: %(provider)s is not a provider of "
+                        "this kind of wallet.",
+                        provider=provider.display_name,
+                    )
+                )
+            self._check_same(vals, "provider_code", provider.code)
+            vals["wallet_provider_id"] = provider.id
+            vals["provider_name"] = provider.name
+        return vals
+
+    @api.model
+    def _check_same(self, vals, fname, value):
+        """Fill ``fname`` with ``value`` (taken from a record the FA names),
+        refusing a different value typed beside it."""
+        given = vals.get(fname)
+        if given and not isinstance(given, str):
+            return  # refused as "must be text" by the validation
+        given = (given or "").strip()
+        if given and value and given != value:
+            raise ValidationError(
+                _(
+                    "%(field)s: %(given)r differs from %(value)r, the code of "
+                    "the one chosen; leave it empty to use that.",
+                    field=self._fields[fname].string,
+                    given=given,
+                    value=value,
+                )
+            )
+        vals[fname] = given or value
+
+    @api.model
+    def _branch_of(self, bank_id, branch_code):
+        """The branch of the bank with this code, for an FA that gave only
+        the code (or an IBAN that names it)."""
+        if not branch_code:
+            return False
+        return (
+            self.env["g2p.bank.branch"]
+            .search([("bank_id", "=", bank_id), ("code", "=", branch_code)], limit=1)
+            .id
+        )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -209,6 +341,49 @@ class G2pPaymentFa(models.Model):
         """A data import (Odoo's import screen loads through here) is
         recorded on the import channel, whatever the caller's context says."""
         return super().load(fields, data)
+
+    @api.model
+    def _reformat(self, partner_ids):
+        """Record the current FA of each of these registrants again when the
+        current format settings build another string (or SPAR strategy) from
+        its values; FAs are immutable, so the history shows the change.
+
+        Returns ``(recorded, unchanged, refused)``: the new FAs, the number
+        of FAs already in the format, and ``{registrant id: redacted
+        error}`` for FAs the format cannot take (a bank without a bank code
+        for OpenG2P strategies...), which are left as they are.
+        """
+        settings = self._get_fa_settings()
+        current = self.sudo().search(
+            [("partner_id", "in", list(partner_ids)), ("active", "=", True)],
+            order="id",
+        )
+        vals_list, unchanged, refused = [], 0, {}
+        for fa in current:
+            vals = fa._values_to_record_again()
+            try:
+                prepared = self._normalise_fa_vals(vals, settings)
+            except ValidationError as exc:
+                refused[fa.partner_id.id] = safe_message(exc)
+                continue
+            if (prepared["fa_string"], prepared["spar_strategy_id"]) == (
+                fa.fa_string,
+                fa.spar_strategy_id,
+            ):
+                unchanged += 1
+            else:
+                vals_list.append(vals)
+        return self.sudo().create(vals_list), unchanged, refused
+
+    def _values_to_record_again(self):
+        """The values a new FA equal to this one is created from: what was
+        entered and the records picked, not what was derived from them."""
+        self.ensure_one()
+        vals = {"partner_id": self.partner_id.id}
+        for fname in (*FA_VALUE_FIELDS, "branch_id", "wallet_provider_id"):
+            value = self[fname]
+            vals[fname] = value.id if isinstance(value, models.BaseModel) else value
+        return vals
 
     @api.model
     def _waves_by_partner(self, vals_list):

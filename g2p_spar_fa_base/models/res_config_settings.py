@@ -2,6 +2,7 @@
 from odoo import fields, models
 
 from ..lib import fa_format
+from ..lib.fa_presets import PRESET_LABELS, PRESET_OPENG2P
 
 
 class ResConfigSettings(models.TransientModel):
@@ -15,6 +16,30 @@ class ResConfigSettings(models.TransientModel):
     )
     g2p_spar_fa_id_type = fields.Char(
         string="SPAR ID Type", config_parameter="g2p_spar_fa.id_type"
+    )
+    g2p_spar_fa_fa_preset = fields.Selection(
+        list(PRESET_LABELS),
+        string="FA Format",
+        config_parameter="g2p_spar_fa.fa_preset",
+        default=PRESET_OPENG2P,
+        help="OpenG2P strategies: what G2P Bridge and SPAR self-service read "
+        "(account, branch and bank codes; wallet provider name and code). G2P "
+        "Connect (short): account_no:...@BIC, iban:...@BIC, phone:..., "
+        "email:.... Custom: the templates below.",
+    )
+    g2p_spar_fa_strategy_id_bank = fields.Char(
+        string="SPAR Strategy of Bank Accounts",
+        config_parameter="g2p_spar_fa.strategy_id_bank",
+        help="Id of the SPAR strategy matching the bank account format, sent "
+        'in additional_info as {"strategy_id": N}; empty: none is sent.',
+    )
+    g2p_spar_fa_strategy_id_mobile = fields.Char(
+        string="SPAR Strategy of Mobile Wallets",
+        config_parameter="g2p_spar_fa.strategy_id_mobile",
+    )
+    g2p_spar_fa_strategy_id_email = fields.Char(
+        string="SPAR Strategy of E-mail Wallets",
+        config_parameter="g2p_spar_fa.strategy_id_email",
     )
     g2p_spar_fa_fa_format_bank = fields.Char(
         string="Bank Account FA Format",

@@ -2,12 +2,17 @@
 from odoo import Command
 from odoo.tests import TransactionCase
 
+from ..lib.fa_presets import PRESET_SHORT
+
 
 class PaymentFaCommon(TransactionCase):
     """Users per FA group, a bank with a BIC and a registrant factory.
 
     The phone region is pinned to Kenya so that national numbers do not
-    depend on the country of the database's company.
+    depend on the country of the database's company. The suites derived from
+    this one assert FA strings in the G2P Connect short style, so they pin
+    that preset; the OpenG2P strategies (a new database's default) have
+    their own tests, which set it.
     """
 
     @classmethod
@@ -15,6 +20,7 @@ class PaymentFaCommon(TransactionCase):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.env["ir.config_parameter"].set_param("g2p_spar_fa.phone_region", "KE")
+        cls.env["ir.config_parameter"].set_param("g2p_spar_fa.fa_preset", PRESET_SHORT)
         cls.FA = cls.env["g2p.payment.fa"]
         cls.bank = cls.env["res.bank"].create(
             {"name": "Test Commerzbank", "bic": "COBADEFFXXX"}

@@ -21,8 +21,8 @@ class TestPaymentFa(PaymentFaCommon):
         fa = self._create_bank_fa(self.registrant, holder_name="Wanjiru Kamau")
         self.assertEqual(fa.bic, "COBADEFFXXX")
         self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
-        self.assertEqual(fa.fa_masked, "account_no:****4567@COBADEFFXXX")
-        self.assertEqual(fa.display_name, "account_no:****4567@COBADEFFXXX")
+        self.assertEqual(fa.fa_masked, "account_no:*****7@COBADEFFXXX")
+        self.assertEqual(fa.display_name, "account_no:*****7@COBADEFFXXX")
         self.assertEqual(self.registrant.payment_fa_id, fa)
 
     def test_iban_is_normalised_and_preferred(self):
@@ -34,7 +34,7 @@ class TestPaymentFa(PaymentFaCommon):
         )
         self.assertEqual(fa.iban, "DE89370400440532013000")
         self.assertEqual(fa.fa_string, "iban:DE89370400440532013000@COBADEFFXXX")
-        self.assertEqual(fa.fa_masked, "iban:****3000@COBADEFFXXX")
+        self.assertEqual(fa.fa_masked, "iban:*****000@COBADEFFXXX")
 
     def test_mobile_wallet_national_number_stored_as_e164(self):
         fa = self._create_fa(
@@ -45,7 +45,7 @@ class TestPaymentFa(PaymentFaCommon):
         )
         self.assertEqual(fa.payment_msisdn, "+254712345678")
         self.assertEqual(fa.fa_string, "phone:+254712345678")
-        self.assertEqual(fa.fa_masked, "phone:+2547*****678")
+        self.assertEqual(fa.fa_masked, "phone:*****678")
 
     def test_phone_region_defaults_to_company_country(self):
         self.env["ir.config_parameter"].set_param("g2p_spar_fa.phone_region", False)
@@ -63,7 +63,7 @@ class TestPaymentFa(PaymentFaCommon):
             self.registrant, kind="email", payment_email="jane@Example.ORG"
         )
         self.assertEqual(fa.fa_string, "email:jane@example.org")
-        self.assertEqual(fa.fa_masked, "email:j***@example.org")
+        self.assertEqual(fa.fa_masked, "email:*****e@example.org")
 
     def test_new_fa_archives_previous_and_keeps_history(self):
         old = self._create_bank_fa(self.registrant)
@@ -131,6 +131,7 @@ class TestPaymentFa(PaymentFaCommon):
         self.assertEqual(self.registrant.payment_fa_ids, current)
 
     def test_format_needing_a_missing_part_names_field_and_setting(self):
+        self.env["ir.config_parameter"].set_param("g2p_spar_fa.fa_preset", "custom")
         self.env["ir.config_parameter"].set_param(
             "g2p_spar_fa.fa_format_bank", "account_no:{account}.{bank_code}@{bic}"
         )
@@ -142,6 +143,7 @@ class TestPaymentFa(PaymentFaCommon):
         self.assertEqual(fa.fa_string, "account_no:1234567.100@COBADEFFXXX")
 
     def test_unknown_placeholder_in_fa_format_names_setting(self):
+        self.env["ir.config_parameter"].set_param("g2p_spar_fa.fa_preset", "custom")
         self.env["ir.config_parameter"].set_param(
             "g2p_spar_fa.fa_format_email", "email:{mail}"
         )
@@ -179,18 +181,21 @@ class TestPaymentFa(PaymentFaCommon):
             fa_masked="account_no:****0666@EVILDEFF",
         )
         self.assertEqual(forged.fa_string, "account_no:1234567@COBADEFFXXX")
-        self.assertEqual(forged.fa_masked, "account_no:****4567@COBADEFFXXX")
+        self.assertEqual(forged.fa_masked, "account_no:*****7@COBADEFFXXX")
         self.env.invalidate_all()
         self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
 
     def test_fa_strings_keep_what_was_recorded_when_the_format_changes(self):
         fa = self._create_bank_fa(self.registrant)
         self.env["res.config.settings"].create(
-            {"g2p_spar_fa_fa_format_bank": "acc:{account}.{bic}"}
+            {
+                "g2p_spar_fa_fa_preset": "custom",
+                "g2p_spar_fa_fa_format_bank": "acc:{account}.{bic}",
+            }
         ).execute()
         self.env.invalidate_all()
         self.assertEqual(fa.fa_string, "account_no:1234567@COBADEFFXXX")
-        self.assertEqual(fa.fa_masked, "account_no:****4567@COBADEFFXXX")
+        self.assertEqual(fa.fa_masked, "account_no:*****7@COBADEFFXXX")
         new = self._create_bank_fa(self._create_registrant("Otieno"))
         self.assertEqual(new.fa_string, "acc:1234567.COBADEFFXXX")
 
@@ -225,7 +230,7 @@ class TestPaymentFa(PaymentFaCommon):
                 {"kind": "mobile", "payment_msisdn": "+254712345678\x00"},
             ),
             (
-                "Wallet Provider",
+                "Wallet Provider Code",
                 {
                     "kind": "mobile",
                     "payment_msisdn": "+254712345678",

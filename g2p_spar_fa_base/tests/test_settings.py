@@ -34,7 +34,10 @@ class TestSettings(PaymentFaCommon):
 
     def test_saving_fa_format_applies_to_new_fas(self):
         registrant = self._create_registrant()
-        self._save_settings(g2p_spar_fa_fa_format_mobile="msisdn:{msisdn}")
+        self._save_settings(
+            g2p_spar_fa_fa_preset="custom",
+            g2p_spar_fa_fa_format_mobile="msisdn:{msisdn}",
+        )
         fa = self._create_fa(registrant, kind="mobile", payment_msisdn="+254712345678")
         self.assertEqual(fa.fa_string, "msisdn:+254712345678")
 

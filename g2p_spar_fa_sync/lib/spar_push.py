@@ -45,29 +45,36 @@ def payment_phone(kind, msisdn):
     return (msisdn or None) if kind == "mobile" else None
 
 
-def snapshot_details(kind, msisdn, name, key):
+def snapshot_details(kind, msisdn, name, key, strategy_id=None):
     """(phone_number, additional_info) SPAR must hold beside the FA.
 
     SPAR's resolve returns the FA and additional_info of a mapping, never the
     name or phone it stores: so additional_info carries, beside the FA kind,
     a digest of the name and phone keyed with ``key`` (bytes, a secret of the
     database). A read-back then sees whether SPAR holds this snapshot's name
-    and phone, and whoever resolves learns nothing from the digest.
+    and phone, and whoever resolves learns nothing from the digest. With
+    ``strategy_id`` (SPAR's id of the format the FA was built with) an entry
+    ``{"strategy_id": N}`` follows, which SPAR self-service reads to
+    deconstruct the FA.
     """
     phone = payment_phone(kind, msisdn)
     digest = hmac.new(
         key, json.dumps([name or "", phone or ""]).encode(), hashlib.sha256
     ).hexdigest()
-    return phone, ({"fa_kind": kind, "details_digest": digest},)
+    info = ({"fa_kind": kind, "details_digest": digest},)
+    if strategy_id:
+        info += ({"strategy_id": strategy_id},)
+    return phone, info
 
 
-def expected_snapshot(fa, kind, msisdn, name, key):
+def expected_snapshot(fa, kind, msisdn, name, key, strategy_id=None):
     """(FA, additional_info) SPAR must resolve for a registrant whose current
-    FA is ``fa`` (of ``kind``, wallet number ``msisdn``), or None without one:
-    what :func:`.drift.drift_kind` compares with what SPAR holds."""
+    FA is ``fa`` (of ``kind``, wallet number ``msisdn``, built per SPAR
+    strategy ``strategy_id``), or None without one: what
+    :func:`.drift.drift_kind` compares with what SPAR holds."""
     if not fa:
         return None
-    return fa, snapshot_details(kind, msisdn, name, key)[1]
+    return fa, snapshot_details(kind, msisdn, name, key, strategy_id)[1]
 
 
 @dataclasses.dataclass(frozen=True)

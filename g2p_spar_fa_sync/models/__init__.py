@@ -4,6 +4,7 @@ from . import (
     secret_box,
     spar_connector,
     spar_drift,
+    spar_fa_resend,
     spar_outbox,
     spar_outbox_dispatch,
     spar_outbox_read_back,

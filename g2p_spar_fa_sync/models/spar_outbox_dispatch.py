@@ -104,7 +104,7 @@ class G2pSparOutbox(models.Model):
             """
             SELECT o.id, o.partner_id, o.operation, o.spar_id, o.name,
                    o.signature_rejections, o.server_errors, f.fa_string, f.kind,
-                   f.payment_msisdn
+                   f.payment_msisdn, f.spar_strategy_id
               FROM g2p_spar_outbox o
               LEFT JOIN g2p_payment_fa f
                 ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
@@ -124,7 +124,11 @@ class G2pSparOutbox(models.Model):
                 # Decided anew from what is known now; SPAR's answer corrects it.
                 operation = upsert_operation(linked, row["partner_id"], row["spar_id"])
                 phone, info = spar_push.snapshot_details(
-                    row["kind"], row["payment_msisdn"], row["name"], key
+                    row["kind"],
+                    row["payment_msisdn"],
+                    row["name"],
+                    key,
+                    row["spar_strategy_id"],
                 )
                 details = {
                     "fa": row["fa_string"],

@@ -57,7 +57,7 @@ class G2pSparOutbox(models.Model):
                 SQL(
                     """
                     SELECT o.id, o.spar_id, o.name, f.fa_string, f.kind,
-                           f.payment_msisdn
+                           f.payment_msisdn, f.spar_strategy_id
                       FROM g2p_spar_outbox o
                       LEFT JOIN g2p_payment_fa f
                         ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
@@ -75,11 +75,13 @@ class G2pSparOutbox(models.Model):
             str(row_id): (
                 spar_id,
                 *(
-                    spar_push.expected_snapshot(fa, kind, msisdn, name, key)
+                    spar_push.expected_snapshot(fa, kind, msisdn, name, key, strategy)
                     or (None, ())
                 ),
             )
-            for row_id, spar_id, name, fa, kind, msisdn in found[:READ_BACK_BATCH]
+            for row_id, spar_id, name, fa, kind, msisdn, strategy in found[
+                :READ_BACK_BATCH
+            ]
         }
         if not expected:
             return _("Nothing to read back.")

@@ -76,7 +76,7 @@ class G2pSparReconciliation(models.Model):
         self.env.cr.execute(
             """
             SELECT p.id, p.spar_id, CASE WHEN p.active THEN fa.fa_string END,
-                   fa.kind, fa.payment_msisdn, p.name
+                   fa.kind, fa.payment_msisdn, p.name, fa.spar_strategy_id
               FROM res_partner p
               LEFT JOIN g2p_payment_fa fa ON fa.partner_id = p.id AND fa.active
              WHERE p.id > %s AND p.spar_id IS NOT NULL
@@ -91,8 +91,12 @@ class G2pSparReconciliation(models.Model):
             (after_id, UNFINISHED, limit),
         )
         return [
-            (pid, spar_id, spar_push.expected_snapshot(fa, kind, msisdn, name, key))
-            for pid, spar_id, fa, kind, msisdn, name in self.env.cr.fetchall()
+            (
+                pid,
+                spar_id,
+                spar_push.expected_snapshot(fa, kind, msisdn, name, key, strategy),
+            )
+            for pid, spar_id, fa, kind, msisdn, name, strategy in self.env.cr.fetchall()
         ]
 
     def _run(self):

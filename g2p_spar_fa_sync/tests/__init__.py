@@ -1,5 +1,6 @@
 from . import (
     test_dispatch,
+    test_fa_resend,
     test_faults,
     test_integrity,
     test_outbox,

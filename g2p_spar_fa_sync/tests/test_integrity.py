@@ -216,7 +216,7 @@ class TestSnapshotOfTheFaRecord(SparSyncCommon):
         row.action_cancel()
         first.unlink()
         self.assertFalse(row.payment_fa_id)
-        self.assertEqual(row.fa_masked, "phone:+2547*****015")
+        self.assertEqual(row.fa_masked, "phone:*****015")
 
     def test_a_row_pointed_at_another_registrants_fa_sends_nothing(self):
         partner, other = self._registrant(), self._registrant()

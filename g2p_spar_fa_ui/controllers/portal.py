@@ -110,6 +110,7 @@ class RegistrantPortal(CustomerPortal):
             errors=errors,
             saved=bool(request.params.get("saved")) and not errors,
             banks=request.env["res.bank"].sudo().search([]),
+            providers=request.env["g2p.wallet.provider"].sudo().search([]),
             kinds=request.env["g2p.payment.fa"]._fields["kind"].selection,
             spar_states=dict(SPAR_STATES),
         )

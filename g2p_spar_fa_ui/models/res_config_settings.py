@@ -250,6 +250,20 @@ class ResConfigSettings(models.TransientModel):
             )
         return settings
 
+    def action_resend_fas(self):
+        """Save the settings on screen, then re-send every FA whose string
+        they change; opens the run, which shows its progress."""
+        self.ensure_one()
+        self.set_values()
+        run = self.env["g2p.spar.fa.resend"]._start()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": run._name,
+            "res_id": run.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
     def action_test_spar_connection(self):
         """A signed resolve round trip; says plainly what failed."""
         settings = self._spar_settings_on_screen()

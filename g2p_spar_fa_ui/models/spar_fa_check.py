@@ -69,6 +69,7 @@ class G2pSparFaCheck(models.TransientModel):
             fa.payment_msisdn,
             partner.name,
             self.env["g2p.spar.outbox"]._details_key(),
+            fa.spar_strategy_id,
         )
         # The reconciliation's decision, so both always agree.
         result = drift_kind(expected, held) or ("same" if expected else "none")

@@ -38,7 +38,7 @@ class TestApiChannel(FaUiHttpCase):
         )
         self.assertEqual(response.status_code, 202, response.text)
         body = response.json()
-        self.assertEqual(body["fa_masked"], "phone:+2547*****301")
+        self.assertEqual(body["fa_masked"], "phone:*****301")
         self.assertEqual(body["spar_state"], "pending")
         self.assertRecordValues(
             self._last_row(partner),

@@ -46,15 +46,22 @@ class G2pFaAmendment(models.TransientModel):
     iban = fields.Char(string="IBAN")
     bank_id = fields.Many2one("res.bank")
     bic = fields.Char(string="BIC", help="Taken from the bank when left empty.")
-    bank_code = fields.Char()
-    branch_code = fields.Char()
+    bank_code = fields.Char(help="Taken from the IBAN or the bank when left empty.")
+    branch_id = fields.Many2one("g2p.bank.branch", domain="[('bank_id', '=', bank_id)]")
+    branch_code = fields.Char(help="Taken from the IBAN or the branch when left empty.")
     holder_name = fields.Char(string="Account Holder")
     payment_msisdn = fields.Char(
         string="Payment Mobile Number",
         help="Not the registrant's contact phone: the number payments go to.",
     )
     payment_email = fields.Char(string="Payment E-mail")
-    provider_code = fields.Char(string="Wallet Provider")
+    wallet_provider_id = fields.Many2one(
+        "g2p.wallet.provider", domain="[('kind', '=', kind)]"
+    )
+    provider_code = fields.Char(
+        string="Wallet Provider Code",
+        help="Picks the wallet provider with this code when none is chosen.",
+    )
 
     @api.depends("partner_id")
     def _compute_current_fa_masked(self):
@@ -108,5 +115,11 @@ class G2pFaAmendment(models.TransientModel):
                 vals = {"partner_id": self.partner_id.id, "kind": self.kind}
                 for fname in KIND_FIELDS.get(self.kind, ()):
                     vals[fname] = self[fname].id if fname == "bank_id" else self[fname]
+                # Records the FA takes codes and names from; the model checks
+                # they agree with whatever code was typed beside them.
+                if self.kind == KIND_BANK:
+                    vals["branch_id"] = self.branch_id.id
+                else:
+                    vals["wallet_provider_id"] = self.wallet_provider_id.id
                 self.env["g2p.payment.fa"].create(vals)
         return {"type": "ir.actions.act_window_close"}

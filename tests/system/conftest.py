@@ -200,6 +200,10 @@ def system(stack, stack_module):
     params["g2p_spar_fa_sync.spar_url"] = proxy.url
     # A Kenyan deployment: national numbers (ODK forms have them) are read so.
     params["g2p_spar_fa.phone_region"] = "KE"
+    # These flows assert FA strings in the G2P Connect short style; the
+    # OpenG2P strategies (a new database's default) are proven by the Odoo
+    # tests and tests/test_fa_presets.py.
+    params["g2p_spar_fa.fa_preset"] = "g2p_connect_short"
     _set_params(stack, params)
     base_config = stack.odoo_config(workers=2)
     config = stack.root / "odoo-system.conf"

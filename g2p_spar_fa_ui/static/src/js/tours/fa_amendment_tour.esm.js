@@ -46,7 +46,7 @@ registry.category("web_tour.tours").add("g2p_spar_fa_ui_amendment", {
         {
             content: "The new address is current, masked",
             trigger:
-                ".o_field_widget[name='current_fa_masked']:contains('+2547*****111')",
+                ".o_field_widget[name='current_fa_masked']:contains('phone:*****111')",
             extra_trigger: "body:not(:has(.modal))",
             isCheck: true,
         },
