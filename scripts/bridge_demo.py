@@ -20,11 +20,9 @@ import uuid
 
 import g2p_bridge
 import requests
-from g2p_bridge import PBMS_SENDER_ID
+from g2p_bridge import CURRENCY, PBMS_SENDER_ID, SPONSOR_ACCOUNT, SPONSOR_BANK_CODE
 
 from g2p_spar_fa_sync.lib.signing import RequestSigner
-
-CURRENCY = "KES"
 
 
 class BridgeError(Exception):
@@ -80,15 +78,15 @@ class Pbms:
 
 
 def program_configuration(mnemonic):
-    """A benefit program paid from G2P Bridge's example sponsor bank, whose
-    beneficiaries' FAs are resolved at SPAR."""
+    """A benefit program paid from its account at G2P Bridge's example bank,
+    whose beneficiaries' FAs are resolved at SPAR."""
     return {
         "benefit_program_mnemonic": mnemonic,
         "benefit_program_name": "SPAR FA demonstration",
         "funding_org_code": "DEMO-MIN",
         "funding_org_name": "Ministry of Social Protection",
-        "sponsor_bank_code": "EXAMPLE",
-        "sponsor_bank_account_number": "1000000001",
+        "sponsor_bank_code": SPONSOR_BANK_CODE,
+        "sponsor_bank_account_number": SPONSOR_ACCOUNT,
         "sponsor_bank_branch_code": "MAIN",
         "sponsor_bank_account_currency": CURRENCY,
         "id_mapper_resolution_required": True,

@@ -24,16 +24,31 @@ import os
 import shutil
 
 BRIDGE_DB = "g2p_bridge"
+BANK_DB = "g2p_example_bank"
 BRIDGE_SENDER_ID = "g2p-bridge"
 PBMS_SENDER_ID = "openg2p-pbms"
-DEFAULT_PORTS = {"g2p-bridge": 8003, "redis": 6380}
-DAEMONS = ("g2p-bridge-beat", "g2p-bridge-worker", "g2p-bridge-api", "redis")
-# How often the beat producer looks for batches to resolve. OpenG2P's default
-# is an hour; seconds let a newcomer (and the test) watch it happen.
-RESOLVE_EVERY_S = 2
-# The other producers talk to a sponsor bank, which this stack has not:
-# once a day keeps them out of the way.
-BANK_TASKS_EVERY_S = 86400
+DEFAULT_PORTS = {"g2p-bridge": 8003, "example-bank": 8004, "redis": 6380}
+DAEMONS = (
+    "g2p-bridge-beat",
+    "g2p-bridge-worker",
+    "g2p-bridge-api",
+    "example-bank-worker",
+    "example-bank-api",
+    "redis",
+)
+# The program's account at the example bank, funded at its creation.
+SPONSOR_BANK_CODE = "EXAMPLE"
+SPONSOR_ACCOUNT = "1000000001"
+CURRENCY = "KES"
+# How often the beat producers look for work (resolution, funds check and
+# block, disbursement; the bank's payments). OpenG2P's default is an hour;
+# seconds let a newcomer (and the test) watch a payment go through.
+BEAT_EVERY_S = 2
+# The example bank's producers hand a batch to its worker, then fail to mark
+# it (PaymentStatus.PROCESSING is missing from its models): a batch not paid
+# by the next beat is handed again, and paid twice. Its worker pays within a
+# second; a longer beat keeps that second from ever racing the next one.
+BANK_BEAT_EVERY_S = 5
 
 # The deconstruct patterns, as OpenG2P publishes them for G2P Bridge and as
 # SPAR's strategy table holds them, except for the wallet provider groups:
@@ -60,6 +75,10 @@ EMAIL_PATTERN = (
 _API = "G2P_BRIDGE_"
 _WORKERS = "G2P_BRIDGE_CELERY_WORKERS_"
 _BEAT = "G2P_BRIDGE_CELERY_BEAT_"
+# The bank connectors' settings, read in the workers' process.
+_CONNECTORS = "G2P_BRIDGE_CELERY_PRODUCERS_"
+_BANK_API = "EXAMPLE_BANK_"
+_BANK_CELERY = "EXAMPLE_BANK_CELERY_"
 
 
 def venv(tools):
@@ -113,8 +132,11 @@ class Bridge:
         return f"http://127.0.0.1:{self.stack.ports['g2p-bridge']}"
 
     @property
-    def redis_url(self):
-        return f"redis://127.0.0.1:{self.stack.ports['redis']}/0"
+    def bank_url(self):
+        return f"http://127.0.0.1:{self.stack.ports['example-bank']}"
+
+    def redis_url(self, database):
+        return f"redis://127.0.0.1:{self.stack.ports['redis']}/{database}"
 
     def key_file(self, sender_id):
         return self.stack.keys / f"{sender_id}-private-key.pem"
@@ -128,22 +150,29 @@ class Bridge:
 
     def env(self):
         stack = self.stack
-        database = {
-            "DB_HOSTNAME": "127.0.0.1",
-            "DB_PORT": str(stack.ports["pg"]),
-            "DB_USERNAME": self.tools.DB_USER,
-            "DB_PASSWORD": "",
-            "DB_DBNAME": BRIDGE_DB,
-            # At INFO the workers log every resolved FA in clear.
-            "LOGGING_LEVEL": "WARNING",
-        }
-        celery = {
-            "CELERY_BROKER_URL": self.redis_url,
-            "CELERY_BACKEND_URL": self.redis_url,
-        }
+
+        def database(name):
+            return {
+                "DB_HOSTNAME": "127.0.0.1",
+                "DB_PORT": str(stack.ports["pg"]),
+                "DB_USERNAME": self.tools.DB_USER,
+                "DB_PASSWORD": "",
+                "DB_DBNAME": name,
+                # At INFO the workers log every resolved FA in clear.
+                "LOGGING_LEVEL": "WARNING",
+            }
+
+        def celery(redis_database):
+            # G2P Bridge's workers and the bank's both take tasks from a queue
+            # named g2p_bridge_celery_worker_tasks: each gets a Redis database.
+            return {
+                "CELERY_BROKER_URL": self.redis_url(redis_database),
+                "CELERY_BACKEND_URL": self.redis_url(redis_database),
+            }
+
         settings = {
             _API: {
-                **database,
+                **database(BRIDGE_DB),
                 "APP_HOST": "127.0.0.1",
                 "APP_PORT": str(stack.ports["g2p-bridge"]),
                 # Requests to the API are signature-checked like SPAR's.
@@ -152,8 +181,8 @@ class Bridge:
                 "JWT_VERIFY_URL": f"{stack.verifier_url}/jwt/verify",
             },
             _WORKERS: {
-                **database,
-                **celery,
+                **database(BRIDGE_DB),
+                **celery(0),
                 "MAPPER_RESOLVE_API_URL": f"{stack.spar_url}/sync/resolve",
                 "PRIVATE_KEY": self.key_file(BRIDGE_SENDER_ID).read_text(),
                 "SENDER_ID": BRIDGE_SENDER_ID,
@@ -162,18 +191,42 @@ class Bridge:
                 "EMAIL_WALLET_DECONSTRUCT_STRATEGY": EMAIL_PATTERN,
             },
             _BEAT: {
-                **database,
-                **celery,
-                "MAPPER_RESOLVE_FREQUENCY": str(RESOLVE_EVERY_S),
+                **database(BRIDGE_DB),
+                **celery(0),
                 **{
-                    f"{task}_FREQUENCY": str(BANK_TASKS_EVERY_S)
+                    f"{task}_FREQUENCY": str(BEAT_EVERY_S)
                     for task in (
+                        "MAPPER_RESOLVE",
                         "FUNDS_AVAILABLE_CHECK",
                         "FUNDS_BLOCKED",
                         "FUNDS_DISBURSEMENT",
                         "MT940_PROCESSOR",
                     )
                 },
+            },
+            _CONNECTORS: {
+                f"{setting}_URL_EXAMPLE_BANK": f"{self.bank_url}/{route}"
+                for setting, route in (
+                    ("FUNDS_AVAILABLE_CHECK", "check_funds"),
+                    ("FUNDS_BLOCK", "block_funds"),
+                    ("FUNDS_DISBURSEMENT", "initiate_payment"),
+                )
+            },
+            _BANK_API: {
+                **database(BANK_DB),
+                **celery(1),
+                "APP_HOST": "127.0.0.1",
+                "APP_PORT": str(stack.ports["example-bank"]),
+            },
+            _BANK_CELERY: {
+                **database(BANK_DB),
+                **celery(1),
+                "PROCESS_PAYMENT_FREQUENCY": str(BANK_BEAT_EVERY_S),
+                # Its payment and batching producers run at the same beat: a
+                # payment run that comes before the batch is expanded counts
+                # as an attempt.
+                "PAYMENT_INITIATE_ATTEMPTS": "100",
+                "MT940_STATEMENT_CALLBACK_URL": f"{self.url}/upload_mt940",
             },
         }
         env = dict(os.environ)
@@ -201,8 +254,9 @@ class Bridge:
         python = venv(tools) / "bin" / "python"
         main = tools.REPO / "scripts" / "g2p_bridge_main.py"
         self.ensure_keys()
-        if not stack.db_exists(BRIDGE_DB):
-            stack.psql(f"CREATE DATABASE {BRIDGE_DB}")
+        for db in (BRIDGE_DB, BANK_DB):
+            if not stack.db_exists(db):
+                stack.psql(f"CREATE DATABASE {db}")
         redis_dir = self.root / "redis"
         redis_dir.mkdir(exist_ok=True)
         stack.start_daemon(
@@ -216,7 +270,7 @@ class Bridge:
         env = self.env()
         # One working directory per role: each reads ./.env.
         cwds = {}
-        for role in ("api", "worker", "beat"):
+        for role in ("api", "worker", "beat", "bank"):
             cwds[role] = self.root / role
             cwds[role].mkdir(exist_ok=True)
         self._write_workers_dotenv(cwds["worker"])
@@ -224,6 +278,22 @@ class Bridge:
             tools.run(
                 [python, main, "migrate"], env=env, cwd=cwds["api"], capture_output=True
             )
+        if not stack.pid_of("example-bank-api"):
+            tools.run(
+                [python, main, "bank-migrate", SPONSOR_ACCOUNT, CURRENCY],
+                env=env,
+                cwd=cwds["bank"],
+                capture_output=True,
+            )
+        stack.start_daemon(
+            "example-bank-api", [python, main, "bank-api"], env=env, cwd=cwds["bank"]
+        )
+        stack.start_daemon(
+            "example-bank-worker",
+            [python, main, "bank-worker", self.root / "bank-beat-schedule"],
+            env=env,
+            cwd=cwds["bank"],
+        )
         stack.start_daemon(
             "g2p-bridge-api", [python, main, "api"], env=env, cwd=cwds["api"]
         )
@@ -238,9 +308,10 @@ class Bridge:
             cwd=cwds["beat"],
         )
         stack.wait_http("g2p-bridge-api", f"{self.url}/ping")
+        stack.wait_http("example-bank-api", f"{self.bank_url}/ping")
         # The workers have no health URL; one that cannot start (broker,
-        # settings) exits within the API's start-up time.
-        for name in ("g2p-bridge-worker", "g2p-bridge-beat"):
+        # settings) exits within the APIs' start-up time.
+        for name in ("g2p-bridge-worker", "g2p-bridge-beat", "example-bank-worker"):
             if not stack.pid_of(name):
                 tail = (stack.logs / f"{name}.log").read_text(errors="replace")
                 tools.die(
@@ -267,6 +338,15 @@ class Bridge:
             db=self.db,
         )
         return {row["beneficiary_id"]: row for row in json.loads(rows)}
+
+    def bank_balance(self, account_number):
+        """The book balance of an account at the example bank, or None."""
+        account = account_number.replace("'", "''")
+        balance = self.stack.psql(
+            f"SELECT book_balance FROM accounts WHERE account_number = '{account}'",
+            db=BANK_DB,
+        )
+        return float(balance) if balance else None
 
     def how_to_use(self):
         return (

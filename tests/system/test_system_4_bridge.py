@@ -14,6 +14,7 @@ from g2p_spar_fa_base.lib.fa_format import FaSettings, setting_key
 
 DRAIN_TIMEOUT = 120
 RESOLVE_TIMEOUT = 90
+PAYMENT_TIMEOUT = 90
 
 # OpenG2P's strategy layouts with the placeholders of our FA model. The
 # wallet provider's name and code are both the provider code we hold.
@@ -118,11 +119,10 @@ def openg2p_formats(admin):
         admin("ir.config_parameter", "set_param", setting_key(attr), value or False)
 
 
-def test_g2p_bridge_resolves_every_kind_of_fa_as_entered(
-    admin, fa_manager, spar, openg2p_formats, bridge, pbms
-):
-    demo, client = pbms
-    names = list(ENTERED)
+def register_in_sr(admin, fa_manager, spar, entered):
+    """Registrants with the FAs a department user enters ({name: FA values}),
+    once SPAR holds them: their SPAR IDs, in order, and what SPAR resolves."""
+    names = list(entered)
     partner_ids = admin(
         "res.partner",
         "create",
@@ -132,7 +132,7 @@ def test_g2p_bridge_resolves_every_kind_of_fa_as_entered(
         "g2p.payment.fa",
         "create",
         [
-            {"partner_id": partner_id, **ENTERED[name][0]}
+            {"partner_id": partner_id, **entered[name]}
             for partner_id, name in zip(partner_ids, names, strict=True)
         ],
     )
@@ -141,7 +141,17 @@ def test_g2p_bridge_resolves_every_kind_of_fa_as_entered(
     spar_ids = [current[partner_id][0] for partner_id in partner_ids]
     held = spar.resolve(spar_ids)
     assert held == dict(current.values())
+    return spar_ids, held
 
+
+def test_g2p_bridge_resolves_every_kind_of_fa_as_entered(
+    admin, fa_manager, spar, openg2p_formats, bridge, pbms
+):
+    demo, client = pbms
+    names = list(ENTERED)
+    spar_ids, held = register_in_sr(
+        admin, fa_manager, spar, {name: ENTERED[name][0] for name in names}
+    )
     envelope_id = demo.disburse(client, list(zip(spar_ids, names, strict=True)))
     details = demo.wait_resolved(bridge, envelope_id, spar_ids, timeout=RESOLVE_TIMEOUT)
 
@@ -150,6 +160,43 @@ def test_g2p_bridge_resolves_every_kind_of_fa_as_entered(
         assert row["mapper_resolved_fa"] == held[spar_id], name
         resolved = {column: row[column] for column in ENTERED[name][1]}
         assert resolved == ENTERED[name][1], name
+
+
+def test_the_example_bank_credits_the_account_the_bank_fa_names(
+    admin, fa_manager, spar, openg2p_formats, bridge, pbms
+):
+    """The whole way: SR, SPAR, G2P Bridge's resolution, funds check and
+    block, disbursement through its EXAMPLE connector, the example bank's
+    payment run. The example bank pays into its own accounts for bank code
+    EXAMPLE_BANK (other banks and wallets go to clearing accounts); an
+    envelope of bank accounts only, as G2P Bridge 1.1.0 cannot send a
+    batch that holds a wallet to a bank (see README, G2P Bridge)."""
+    demo, client = pbms
+    name = "Bridge Paid Beneficiary"
+    account = "0098765432"
+    (spar_id,), _held = register_in_sr(
+        admin,
+        fa_manager,
+        spar,
+        {
+            name: {
+                "kind": "bank",
+                "account_number": account,
+                "bank_code": "EXAMPLE_BANK",
+                "branch_code": "NRB-001",
+                "holder_name": name,
+            }
+        },
+    )
+    assert bridge.bank_balance(account) is None
+    demo.disburse(client, [(spar_id, name)], amount=2500.0)
+    balance = h.wait_until(
+        lambda: bridge.bank_balance(account),
+        PAYMENT_TIMEOUT,
+        interval=1,
+        what=f"payment credited to account {account} at the example bank",
+    )
+    assert balance == 2500.0
 
 
 def test_g2p_bridge_refuses_a_request_signed_by_an_unknown_key(
