@@ -9,8 +9,9 @@ that what we push to SPAR can be paid to.
 Started by ``stack.py up --bridge`` and by the system test that needs it
 (never by every test run): Redis (Debian's ``redis-server``) on loopback, a
 database of its own on the stack's PostgreSQL, the API, the celery workers
-and the beat producers, each from ``scripts/g2p_bridge_main.py`` in the
-virtualenv ``venv-bridge``. G2P Bridge signs its resolve requests as
+and the beat producers, and its example bank (the sponsor bank its
+``EXAMPLE`` connector pays through), each from ``scripts/g2p_bridge_main.py``
+in the virtualenv ``venv-bridge``. G2P Bridge signs its resolve requests as
 ``g2p-bridge`` with a key pair made here, whose public half goes to the
 stack's signature verifier; callers of its API (the test, ``bridge_demo.py``)
 sign as ``openg2p-pbms``, checked the same way.
@@ -250,9 +251,7 @@ class Bridge:
         (cwd / ".env").write_text("".join(lines))
 
     def start(self):
-        stack, tools = self.stack, self.tools
-        python = venv(tools) / "bin" / "python"
-        main = tools.REPO / "scripts" / "g2p_bridge_main.py"
+        stack = self.stack
         self.ensure_keys()
         for db in (BRIDGE_DB, BANK_DB):
             if not stack.db_exists(db):
@@ -268,44 +267,20 @@ class Bridge:
             ],
         )
         env = self.env()
-        # One working directory per role: each reads ./.env.
-        cwds = {}
-        for role in ("api", "worker", "beat", "bank"):
-            cwds[role] = self.root / role
-            cwds[role].mkdir(exist_ok=True)
-        self._write_workers_dotenv(cwds["worker"])
-        if not stack.pid_of("g2p-bridge-api"):
-            tools.run(
-                [python, main, "migrate"], env=env, cwd=cwds["api"], capture_output=True
-            )
-        if not stack.pid_of("example-bank-api"):
-            tools.run(
-                [python, main, "bank-migrate", SPONSOR_ACCOUNT, CURRENCY],
-                env=env,
-                cwd=cwds["bank"],
-                capture_output=True,
-            )
-        stack.start_daemon(
-            "example-bank-api", [python, main, "bank-api"], env=env, cwd=cwds["bank"]
+        self._start_role(
+            "example-bank-api",
+            "bank",
+            env,
+            migrate=["bank-migrate", SPONSOR_ACCOUNT, CURRENCY],
         )
-        stack.start_daemon(
-            "example-bank-worker",
-            [python, main, "bank-worker", self.root / "bank-beat-schedule"],
-            env=env,
-            cwd=cwds["bank"],
+        self._start_role(
+            "example-bank-worker", "bank", env, args=[self.root / "bank-beat-schedule"]
         )
-        stack.start_daemon(
-            "g2p-bridge-api", [python, main, "api"], env=env, cwd=cwds["api"]
-        )
-        stack.start_daemon(
-            "g2p-bridge-worker", [python, main, "worker"], env=env, cwd=cwds["worker"]
-        )
-        schedule = self.root / "beat-schedule"
-        stack.start_daemon(
-            "g2p-bridge-beat",
-            [python, main, "beat", schedule],
-            env=env,
-            cwd=cwds["beat"],
+        self._write_workers_dotenv(self._cwd("worker"))
+        self._start_role("g2p-bridge-api", "api", env, migrate=["migrate"])
+        self._start_role("g2p-bridge-worker", "worker", env)
+        self._start_role(
+            "g2p-bridge-beat", "beat", env, args=[self.root / "beat-schedule"]
         )
         stack.wait_http("g2p-bridge-api", f"{self.url}/ping")
         stack.wait_http("example-bank-api", f"{self.bank_url}/ping")
@@ -314,9 +289,28 @@ class Bridge:
         for name in ("g2p-bridge-worker", "g2p-bridge-beat", "example-bank-worker"):
             if not stack.pid_of(name):
                 tail = (stack.logs / f"{name}.log").read_text(errors="replace")
-                tools.die(
+                self.tools.die(
                     f"{name} exited during start-up; its log ends with:\n{tail[-3000:]}"
                 )
+
+    def _cwd(self, directory):
+        """A working directory per process kind: each reads its ./.env."""
+        cwd = self.root / directory
+        cwd.mkdir(exist_ok=True)
+        return cwd
+
+    def _start_role(self, name, directory, env, args=(), migrate=None):
+        """Start the launcher's role of that name (``g2p-bridge-``/``example-``
+        dropped), after its schema step when it is not running yet."""
+        python = venv(self.tools) / "bin" / "python"
+        main = self.tools.REPO / "scripts" / "g2p_bridge_main.py"
+        cwd = self._cwd(directory)
+        if migrate and not self.stack.pid_of(name):
+            self.tools.run(
+                [python, main, *migrate], env=env, cwd=cwd, capture_output=True
+            )
+        role = name.removeprefix("g2p-bridge-").removeprefix("example-")
+        self.stack.start_daemon(name, [python, main, role, *args], env=env, cwd=cwd)
 
     def stop(self):
         for name in DAEMONS:
