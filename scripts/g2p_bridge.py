@@ -349,6 +349,8 @@ class Bridge:
             f"{PBMS_SENDER_ID}, key {self.key_file(PBMS_SENDER_ID)})\n"
             f"  Database:    {BRIDGE_DB} on the stack's PostgreSQL "
             f"(table mapper_resolution_details)\n"
+            f"  Example bank: {self.bank_url}/docs   (sponsor account "
+            f"{SPONSOR_ACCOUNT}; database {BANK_DB}, table accounts)\n"
             f"Pay the registrants that have an FA and see what G2P Bridge "
             f"resolves from SPAR:\n  make bridge-demo\n"
         )
