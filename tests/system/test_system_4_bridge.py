@@ -67,7 +67,7 @@ ENTERED = {
             "kind": "email",
             # Dots inside a value must not confuse the dot-separated layout.
             "payment_email": "amina.w.otieno@pay.example.org",
-            "provider_code": "E-WALLET.KE",
+            "provider_code": "EWALLET-KE",
         },
         {
             "mapper_resolved_fa_type": "EMAIL_WALLET",
@@ -77,7 +77,7 @@ ENTERED = {
             "mobile_number": None,
             "mobile_wallet_provider": None,
             "email_address": "amina.w.otieno@pay.example.org",
-            "email_wallet_provider": "E-WALLET.KE",
+            "email_wallet_provider": "EWALLET-KE",
         },
     ),
 }
