@@ -43,6 +43,10 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+# Its sibling modules, also when the tests load this file by path.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import g2p_bridge  # noqa: E402
+
 REPO = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("G2P_STACK_DIR", REPO / ".stack"))
 ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo17"))
@@ -57,7 +61,7 @@ ADDONS = [
     "g2p_spar_fa_ui",
     "g2p_odk_importer_fa",
 ]
-APT_PACKAGES = ["postgresql-15", "chromium"]
+APT_PACKAGES = ["postgresql-15", "chromium", "redis-server"]
 DB_USER = "odoo"
 SPAR_DB = "spar_mapper"
 SPAR_SENDER_ID = "openg2p-sr"
@@ -112,12 +116,14 @@ def check_odoo_tree():
 
 
 def ensure_system_packages():
-    """Debian packages the stack runs: PostgreSQL 15 server and Chromium."""
+    """Debian packages the stack runs: PostgreSQL 15 server, Chromium and
+    Redis (G2P Bridge's broker)."""
     missing = []
     if not (PG_BIN / "postgres").is_file():
         missing.append("postgresql-15")
-    if not shutil.which("chromium"):
-        missing.append("chromium")
+    for command in ("chromium", "redis-server"):
+        if not shutil.which(command):
+            missing.append(command)
     if not missing:
         return
     if not IS_ROOT:
@@ -191,6 +197,29 @@ def ensure_venvs():
     _ensure_venv(
         VENV_SPAR, _fingerprint(scripts / "requirements-spar.txt"), install_spar
     )
+
+
+def generate_key_pair(private_key, public_key):
+    """A fresh RSA key pair for a partner that signs requests; the private
+    key (mode 600) never leaves the stack, the public one is for the verifier."""
+    say(f"generating the key pair {private_key.name} for request signing")
+    run(
+        [
+            VENV_SPAR / "bin" / "python",
+            "-c",
+            "import sys\n"
+            "from cryptography.hazmat.primitives import serialization as s\n"
+            "from cryptography.hazmat.primitives.asymmetric import rsa\n"
+            "k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
+            "open(sys.argv[1], 'wb').write(k.private_bytes(s.Encoding.PEM,"
+            " s.PrivateFormat.PKCS8, s.NoEncryption()))\n"
+            "open(sys.argv[2], 'wb').write(k.public_key().public_bytes("
+            "s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))\n",
+            private_key,
+            public_key,
+        ]
+    )
+    private_key.chmod(0o600)
 
 
 def queue_job_addons_dir():
@@ -411,28 +440,11 @@ class Stack:
 
     def ensure_partner_keys(self):
         """A fresh RSA key pair per stack; the private key never leaves it."""
-        reference_id = "PARTNER_" + SPAR_SENDER_ID.replace("-", "_").upper()
+        reference_id = g2p_bridge.reference_id(SPAR_SENDER_ID)
         public_key = self.keys / "public" / f"{reference_id}.pem"
         if self.private_key.is_file() and public_key.is_file():
             return
-        say("generating the partner key pair for SPAR request signing")
-        run(
-            [
-                VENV_SPAR / "bin" / "python",
-                "-c",
-                "import sys\n"
-                "from cryptography.hazmat.primitives import serialization as s\n"
-                "from cryptography.hazmat.primitives.asymmetric import rsa\n"
-                "k = rsa.generate_private_key(public_exponent=65537, key_size=2048)\n"
-                "open(sys.argv[1], 'wb').write(k.private_bytes(s.Encoding.PEM,"
-                " s.PrivateFormat.PKCS8, s.NoEncryption()))\n"
-                "open(sys.argv[2], 'wb').write(k.public_key().public_bytes("
-                "s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))\n",
-                self.private_key,
-                public_key,
-            ]
-        )
-        self.private_key.chmod(0o600)
+        generate_key_pair(self.private_key, public_key)
 
     @property
     def spar_url(self):
@@ -589,10 +601,11 @@ def start_backends(stack):
     stack.spar_start()
 
 
-def cmd_up(_args):
+def cmd_up(args):
     prepare()
     stack = Stack(STATE / "run", DEFAULT_PORTS)
     start_backends(stack)
+    bridge = g2p_bridge.start(stack, sys.modules[__name__]) if args.bridge else None
     config = stack.odoo_config(workers=2)
     db = "g2p"
     env = stack.odoo_env()
@@ -625,10 +638,12 @@ def cmd_up(_args):
         f"Stop it with: make stop\n",
         flush=True,
     )
+    if bridge:
+        print(bridge.how_to_use(), flush=True)
 
 
 def stop_all(stack):
-    for name in ("odoo", "spar-mapper", "spar-verifier"):
+    for name in ("odoo", *g2p_bridge.DAEMONS, "spar-mapper", "spar-verifier"):
         stack.stop_daemon(name)
     stack.pg_stop()
 
@@ -894,7 +909,12 @@ def cmd_i18n(args):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="bring the local stack up with demo data")
+    up = commands.add_parser("up", help="bring the local stack up with demo data")
+    up.add_argument(
+        "--bridge",
+        action="store_true",
+        help="also start G2P Bridge beside it (README: G2P Bridge)",
+    )
     commands.add_parser("down", help="stop what 'up' started")
     test = commands.add_parser("test", help="run every test on a throw-away stack")
     test.add_argument(
