@@ -17,6 +17,10 @@ ODK = "odk"
 IMPORT = "import"
 RPC = "rpc"
 CODE = "code"
+# OpenG2P's bank accounts (g2p_spar_fa_openg2p): a backfill run, and the
+# following of later bank account changes.
+BACKFILL = "backfill"
+BANK_ACCOUNT = "bank_account"
 # (value, label) pairs, in the order the screens list them.
 CHANNELS = (
     (BACKEND, "Backend"),
@@ -26,6 +30,8 @@ CHANNELS = (
     (IMPORT, "File import"),
     (RPC, "External RPC"),
     (CODE, "Code"),
+    (BACKFILL, "Backfill"),
+    (BANK_ACCOUNT, "Bank account"),
 )
 
 
