@@ -151,11 +151,9 @@ class G2pPaymentFaBackfill(models.Model):
 
     @api.model
     def _prepared(self, vals, settings):
-        """``vals`` as the FA model validates and normalises them."""
-        fa_model = self.env["g2p.payment.fa"]
-        return fa_model._normalise_fa_vals(
-            fa_model._add_missing_default_values(vals), settings
-        )
+        """``vals`` as the FA model validates and normalises them (``vals``
+        name their kind: no defaults to look up)."""
+        return self.env["g2p.payment.fa"]._normalise_fa_vals(vals, settings)
 
     @api.model
     def _holds(self, fa, vals, settings):
