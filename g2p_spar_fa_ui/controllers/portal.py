@@ -122,12 +122,7 @@ class RegistrantPortal(CustomerPortal):
         was written.
         """
         contact = {fname: (post.get(fname) or "").strip() for fname in CONTACT_FIELDS}
-        kind = post.get("kind") or ""
-        fa_vals = {}
-        if kind in KIND_FIELDS:
-            fa_vals = {
-                fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
-            }
+        kind, fa_vals = self._posted_fa(post)
         errors = self._input_errors(contact, fa_vals)
         if errors:
             return partner, errors
@@ -158,6 +153,17 @@ class RegistrantPortal(CustomerPortal):
             field, message = fa_model._input_error(exc)
             return partner.exists(), {field or "form": message}
         return partner, {}
+
+    @staticmethod
+    def _posted_fa(post):
+        """``(kind, values)`` of the payment fields of a posted form: only
+        the fields of the chosen kind; no kind, no values."""
+        kind = post.get("kind") or ""
+        if kind not in KIND_FIELDS:
+            return kind, {}
+        return kind, {
+            fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
+        }
 
     @staticmethod
     def _input_errors(contact, fa_vals):
