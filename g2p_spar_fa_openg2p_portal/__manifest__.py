@@ -9,6 +9,11 @@
     "website": "https://github.com/OpenG2P",
     "depends": ["g2p_spar_fa_openg2p", "g2p_registration_portal_base"],
     "data": ["views/registration_portal_templates.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "g2p_spar_fa_openg2p_portal/static/src/js/tours/*.js",
+        ],
+    },
     "auto_install": True,
     "installable": True,
 }

@@ -119,3 +119,23 @@ class TestRegistrationPortalPaymentFa(FaUiHttpCase):
         self.assertEqual(theirs.name, "Theirs")
         self.assertEqual(theirs.payment_fa_id, fa)
         self.assertEqual(self._post(UPDATE, group_id="x").status_code, 404)
+
+    def test_tour_registers_an_individual_with_a_payment_number(self):
+        if not self.env["gender.type"].search([("code", "=ilike", "female")]):
+            self.env["gender.type"].create({"code": "Female", "value": "Female"})
+        self.start_tour(
+            "/portal/registration/individual/create/",
+            "g2p_spar_fa_openg2p_portal_payment",
+            login="agent",
+        )
+        partner = self.env["res.partner"].search([("given_name", "=", "Zawadi")])
+        self.assertEqual(partner.user_id, self.agent)
+        self.assertEqual(self._rows(partner).mapped("channel"), ["portal"])
+        self.drain()
+        self.assertEqual(self.spar_fa(partner), "phone:+254712000333")
+        with self.screenshot("registration_portal_payment"):
+            self.start_tour(
+                f"/portal/registration/individual/update/{partner.id}",
+                "g2p_spar_fa_openg2p_portal_payment_shown",
+                login="agent",
+            )
