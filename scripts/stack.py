@@ -561,7 +561,9 @@ class Stack:
             f"g2p_spar_private_key_file = {self.private_key}\n"
             f"g2p_secret_key = {self.secret_key_file.read_text()}\n"
             "\n[queue_job]\n"
-            "channels = root:4,root.spar:2\n"
+            # A backfill of FAs (g2p_spar_fa_openg2p) takes one place at a
+            # time, leaving the SPAR dispatch its own.
+            "channels = root:4,root.spar:2,root.backfill:1\n"
         )
         return config
 
