@@ -71,7 +71,7 @@ class G2pOdkImportRecord(models.Model):
 
     @api.model
     def _apply_extra(self, config, plans):
-        super()._apply_extra(config, plans)
+        res = super()._apply_extra(config, plans)
         partners = [
             (plan, plan.record.partner_id or plan.partner)
             for plan in plans
@@ -80,6 +80,7 @@ class G2pOdkImportRecord(models.Model):
         if config.reg_id_type_id:
             self._apply_reg_ids(config.reg_id_type_id, partners)
         self._apply_phone_numbers(partners)
+        return res
 
     @api.model
     def _apply_reg_ids(self, id_type, partners):
