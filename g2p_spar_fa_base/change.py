@@ -18,6 +18,8 @@ from odoo.http import request
 from .lib.change import (  # noqa: F401 - the API of this module
     API,
     BACKEND,
+    BACKFILL,
+    BANK_ACCOUNT,
     CHANNELS,
     CODE,
     FORMAT,

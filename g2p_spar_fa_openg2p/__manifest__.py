@@ -11,8 +11,15 @@
         "g2p_spar_fa_ui",
         "g2p_registry_individual",
         "g2p_registry_group",
+        "g2p_bank",
     ],
-    "data": [],
+    "external_dependencies": {"python": ["schwifty", "stdnum"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "data/queue_job_data.xml",
+        "views/payment_fa_backfill_views.xml",
+        "views/res_config_settings_views.xml",
+    ],
     "auto_install": True,
     "installable": True,
 }

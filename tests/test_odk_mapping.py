@@ -146,3 +146,13 @@ def test_version_is_newer():
     assert not M.version_is_newer(
         "2026-01-01T00:00:00.001Z", "2026-01-01T00:00:00.001Z"
     )
+
+
+def test_extra_targets_of_an_extension_are_allowed_and_returned(feed):
+    mapping = dict(M.DEFAULT_MAPPING, reg_id="first_name")
+    with pytest.raises(M.MappingError, match="reg_id: unknown target"):
+        M.check_mapping(mapping)
+    M.check_mapping(mapping, extra_targets=("reg_id",))
+    mapped = M.map_submission(feed["bank"], mapping, extra_targets=("reg_id",))
+    assert mapped.extra == {"reg_id": "Amina"}
+    assert M.map_submission(feed["bank"], M.DEFAULT_MAPPING, ("reg_id",)).extra == {}

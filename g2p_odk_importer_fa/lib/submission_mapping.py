@@ -98,20 +98,27 @@ class MappedSubmission:
     registrant: dict = field(default_factory=dict)
     fa: dict | None = field(default_factory=dict)
     bank: str | None = None
+    # Text of the extra targets the mapping names, for the extension.
+    extra: dict = field(default_factory=dict)
 
     @property
     def version(self):
         return self.updated_at or self.submission_date
 
 
-def check_mapping(mapping):
-    """Refuse unknown targets and blank paths before a mapping is saved."""
+def check_mapping(mapping, extra_targets=()):
+    """Refuse unknown targets and blank paths before a mapping is saved.
+
+    ``extra_targets`` are the targets an extension of the importer adds
+    (their values land in :attr:`MappedSubmission.extra`).
+    """
     if not isinstance(mapping, dict):
         raise MappingError("mapping", "must be a JSON object of target: field path")
+    allowed = (*TARGETS, *extra_targets)
     for target, path in mapping.items():
-        if target not in TARGETS:
+        if target not in allowed:
             raise MappingError(
-                target, f"unknown target; allowed: {', '.join(sorted(TARGETS))}"
+                target, f"unknown target; allowed: {', '.join(sorted(allowed))}"
             )
         if not isinstance(path, str) or not path.strip("/ "):
             raise MappingError(target, "needs a form field path like 'group/field'")
@@ -186,7 +193,7 @@ def _fa_values(values, kind):
     return fa
 
 
-def map_submission(data, mapping):
+def map_submission(data, mapping, extra_targets=()):
     """Apply ``mapping`` to one submission; raise :class:`MappingError`."""
     instance_id = data.get("__id")
     if not instance_id:
@@ -225,6 +232,7 @@ def map_submission(data, mapping):
         )
     result.fa = _fa_values(values, kind)
     result.bank = (result.fa is not None and values.get("bank")) or None
+    result.extra = {t: values[t] for t in extra_targets if t in values}
     return result
 
 

@@ -148,7 +148,9 @@ class G2pOdkImportConfig(models.Model):
     def _check_field_mapping(self):
         for config in self:
             try:
-                submission_mapping.check_mapping(config._mapping())
+                submission_mapping.check_mapping(
+                    config._mapping(), config._extra_targets()
+                )
             except submission_mapping.MappingError as exc:
                 raise ValidationError(_("Field mapping: %s", exc)) from exc
 
@@ -160,6 +162,11 @@ class G2pOdkImportConfig(models.Model):
                 [("config_id", "in", self.ids), ("state", "=", "failed")]
             ).write({"retry_at": fields.Datetime.now()})
         return res
+
+    def _extra_targets(self):
+        """Hook: mapping targets an extension imports (see
+        ``g2p.odk.import.record._registrant_vals`` and ``_apply_extra``)."""
+        return ()
 
     def _mapping(self):
         self.ensure_one()

@@ -37,6 +37,7 @@ class SubmissionImport:
     outcome: str | None = None
     vals: dict | None = None
     registrant_vals: dict | None = None
+    extra: dict | None = None
     fa_vals: dict | None = None
     prepared: dict | None = None
     partner: models.BaseModel | None = None
@@ -47,7 +48,7 @@ class SubmissionImport:
         whatever an attempt rolled back had found."""
         self.vals = vals
         self.outcome = "created"
-        self.registrant_vals = self.fa_vals = self.prepared = None
+        self.registrant_vals = self.extra = self.fa_vals = self.prepared = None
         self.partner = self.new_fa_vals = None
 
 
@@ -255,7 +256,7 @@ class G2pOdkImportRecord(models.Model):
         for plan in plans:
             plan.start(plan.record._attempt_vals(config, plan.submission))
             try:
-                self._map(plan, mapping, settings, banks)
+                self._map(config, plan, mapping, settings, banks)
             except SUBMISSION_ERRORS as exc:
                 self._fail(config, plan, exc, mapping)
         mapped = [plan for plan in plans if plan.outcome != "failed"]
@@ -268,6 +269,7 @@ class G2pOdkImportRecord(models.Model):
         removed = fa_model
         for plan in mapped:
             removed |= self._apply_registrant(plan)
+        self._apply_extra(config, mapped)
         creating = [plan for plan in mapped if plan.new_fa_vals]
         fas = fa_model.create([plan.new_fa_vals for plan in creating])
         for plan, fa in zip(creating, fas, strict=True):
@@ -317,7 +319,20 @@ class G2pOdkImportRecord(models.Model):
         return removed
 
     @api.model
-    def _map(self, plan, mapping, settings, banks):
+    def _apply_extra(self, config, plans):
+        """Hook: write what the extra targets of ``config`` mapped
+        (``plan.extra``) for the registrants of ``plans``, created or updated
+        by then, before their FAs are written."""
+
+    @api.model
+    def _registrant_vals(self, config, mapped):
+        """The registrant's values of a mapped submission. Hook: an extension
+        adds those of its extra targets; a value it cannot use raises
+        :class:`submission_mapping.MappingError`."""
+        return dict(mapped.registrant, is_registrant=True)
+
+    @api.model
+    def _map(self, config, plan, mapping, settings, banks):
         """Map the plan's submission and check its FA, writing nothing.
 
         Sets the registrant's values, the FA's values and the FA's values
@@ -325,8 +340,11 @@ class G2pOdkImportRecord(models.Model):
         both FA values are None when the submission gives no payment FA.
         ``banks`` caches the banks found by name or BIC.
         """
-        mapped = submission_mapping.map_submission(plan.submission, mapping)
-        plan.registrant_vals = dict(mapped.registrant, is_registrant=True)
+        mapped = submission_mapping.map_submission(
+            plan.submission, mapping, config._extra_targets()
+        )
+        plan.registrant_vals = self._registrant_vals(config, mapped)
+        plan.extra = mapped.extra
         if mapped.fa is None:
             return
         fa_vals = dict(mapped.fa)

@@ -20,6 +20,10 @@ CODE = "code"
 # A manager re-sending every FA in a new format: no value changed, only
 # the string built from them.
 FORMAT = "format"
+# OpenG2P's bank accounts (g2p_spar_fa_openg2p): a backfill run, and the
+# following of later bank account changes.
+BACKFILL = "backfill"
+BANK_ACCOUNT = "bank_account"
 # (value, label) pairs, in the order the screens list them.
 CHANNELS = (
     (BACKEND, "Backend"),
@@ -30,6 +34,8 @@ CHANNELS = (
     (RPC, "External RPC"),
     (CODE, "Code"),
     (FORMAT, "Format change"),
+    (BACKFILL, "Backfill"),
+    (BANK_ACCOUNT, "Bank account"),
 )
 
 

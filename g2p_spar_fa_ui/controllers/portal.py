@@ -14,6 +14,17 @@ ENUMERATOR = "g2p_spar_fa_ui.group_fa_enumerator"
 CONTACT_FIELDS = ("name", "phone", "email")
 
 
+
+def payment_choices():
+    """What the payment fields of a portal form offer to pick from; the
+    registration portal glue of OpenG2P renders the same fields."""
+    return {
+        "banks": request.env["res.bank"].sudo().search([]),
+        "providers": request.env["g2p.wallet.provider"].sudo().search([]),
+        "kinds": request.env["g2p.payment.fa"]._fields["kind"].selection,
+        "spar_states": dict(SPAR_STATES),
+    }
+
 class RegistrantPortal(CustomerPortal):
     """Registration portal of enumerators (portal users).
 
@@ -109,10 +120,7 @@ class RegistrantPortal(CustomerPortal):
             form=form,
             errors=errors,
             saved=bool(request.params.get("saved")) and not errors,
-            banks=request.env["res.bank"].sudo().search([]),
-            providers=request.env["g2p.wallet.provider"].sudo().search([]),
-            kinds=request.env["g2p.payment.fa"]._fields["kind"].selection,
-            spar_states=dict(SPAR_STATES),
+            **payment_choices(),
         )
         return request.render("g2p_spar_fa_ui.portal_registrant_form", values)
 
@@ -123,12 +131,7 @@ class RegistrantPortal(CustomerPortal):
         was written.
         """
         contact = {fname: (post.get(fname) or "").strip() for fname in CONTACT_FIELDS}
-        kind = post.get("kind") or ""
-        fa_vals = {}
-        if kind in KIND_FIELDS:
-            fa_vals = {
-                fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
-            }
+        kind, fa_vals = self._posted_fa(post)
         errors = self._input_errors(contact, fa_vals)
         if errors:
             return partner, errors
@@ -159,6 +162,17 @@ class RegistrantPortal(CustomerPortal):
             field, message = fa_model._input_error(exc)
             return partner.exists(), {field or "form": message}
         return partner, {}
+
+    @staticmethod
+    def _posted_fa(post):
+        """``(kind, values)`` of the payment fields of a posted form: only
+        the fields of the chosen kind; no kind, no values."""
+        kind = post.get("kind") or ""
+        if kind not in KIND_FIELDS:
+            return kind, {}
+        return kind, {
+            fname: (post.get(fname) or "").strip() for fname in KIND_FIELDS[kind]
+        }
 
     @staticmethod
     def _input_errors(contact, fa_vals):

@@ -1,0 +1,1 @@
+from . import odk_import_config, odk_import_record

@@ -1,0 +1,1 @@
+from . import test_openg2p_individuals

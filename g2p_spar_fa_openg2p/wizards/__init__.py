@@ -1,0 +1,1 @@
+from . import payment_fa_backfill_wizard
