@@ -43,6 +43,9 @@ import urllib.request
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import openg2p  # noqa: E402 - a sibling module, found through the line above
+
 REPO = Path(__file__).resolve().parent.parent
 STATE = Path(os.environ.get("G2P_STACK_DIR", REPO / ".stack"))
 ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo17"))
@@ -596,18 +599,23 @@ def cmd_up(_args):
     config = stack.odoo_config(workers=2)
     db = "g2p"
     env = stack.odoo_env()
+    mode = openg2p.mode_description(OPENG2P_PATH)
+    say(f"mode: {mode}")
+    modules = (
+        openg2p.install_addons(ADDONS) if openg2p.tree_found(OPENG2P_PATH) else ADDONS
+    )
     if not stack.pid_of("odoo"):
-        our_modules = ",".join(f"'{a}'" for a in ADDONS)
+        our_modules = ",".join(f"'{a}'" for a in modules)
         installed = stack.db_exists(db) and stack.psql(
             "SELECT count(*) FROM ir_module_module "
             f"WHERE state = 'installed' AND name IN ({our_modules})",
             db=db,
-        ) == str(len(ADDONS))
+        ) == str(len(modules))
         if not installed:
-            say(f"creating database {db} with our modules and demo data (~1 min)")
+            say(f"creating database {db} with {', '.join(modules)} and demo data")
             run(
                 stack.odoo_cmd(
-                    config, "-d", db, "-i", ",".join(ADDONS), "--stop-after-init"
+                    config, "-d", db, "-i", ",".join(modules), "--stop-after-init"
                 ),
                 env=env,
                 capture_output=True,
@@ -618,7 +626,7 @@ def cmd_up(_args):
     url = f"http://127.0.0.1:{stack.ports['odoo']}"
     stack.wait_http("odoo", f"{url}/web/login", timeout=180)
     print(
-        f"\nThe stack is up.\n"
+        f"\nThe stack is up, {mode}.\n"
         f"  Odoo:        {url}   (login {ODOO_LOGIN[0]} / password {ODOO_LOGIN[1]})\n"
         f"  SPAR mapper: {stack.spar_url}/ping\n"
         f"  Logs:        {stack.logs}\n"
@@ -669,7 +677,7 @@ def run_linters(tally, stack):
             bin_dir / "pylint",
             "--rcfile",
             REPO / ".pylintrc",
-            *[a for a in ADDONS if (REPO / a).is_dir()],
+            *[a for a in [*ADDONS, openg2p.GLUE_ADDON] if (REPO / a).is_dir()],
         ],
         "addon READMEs": [
             sys.executable,
@@ -713,12 +721,17 @@ def run_odoo_tests(tally, stack, addons, tags=None):
     )
     say(f"running Odoo tests ({tags}); log {log_file}")
     result = subprocess.run([str(c) for c in cmd], env=stack.odoo_env())
+    tally_odoo_log(tally, "odoo tests", result, log_file)
+
+
+def tally_odoo_log(tally, name, result, log_file):
+    """Count what an Odoo test run (``result``, its process) says it ran."""
     log = log_file.read_text(errors="replace") if log_file.is_file() else ""
     matches = ODOO_RESULT.findall(log)
     skipped = len(re.findall(r" INFO \S+ \S+: skipped .+ : ", log))
     if not matches:
         print(log[-6000:])
-        tally.add("odoo tests (no result line: Odoo failed to run)", 0, 1)
+        tally.add(f"{name} (no result line: Odoo failed to run)", 0, 1)
         return
     failed, errors, total = map(int, matches[-1])
     skipped = min(skipped, total - failed - errors)
@@ -730,7 +743,7 @@ def run_odoo_tests(tally, stack, addons, tags=None):
         for line in log.splitlines():
             if " ERROR " in line or " CRITICAL " in line or "FAIL:" in line:
                 print(line[:2000])
-    tally.add("odoo tests", total - failed - errors - skipped, problems, skipped)
+    tally.add(name, total - failed - errors - skipped, problems, skipped)
 
 
 def run_pytest(tally, stack):
@@ -858,8 +871,13 @@ def cmd_test(args):
     with throwaway_stack(args.keep) as stack:
         if "lint" in args.parts:
             run_linters(tally, stack)
-        if "odoo" in args.parts:
-            run_odoo_tests(tally, stack, args.addons)
+        plain_addons = [a for a in args.addons if a != openg2p.GLUE_ADDON]
+        if "odoo" in args.parts and plain_addons:
+            run_odoo_tests(tally, stack, plain_addons)
+        if "openg2p" in args.parts:
+            openg2p.run_tests(
+                sys.modules[__name__], tally, stack, plain_addons, args.addons
+            )
         if "pytest" in args.parts:
             run_pytest(tally, stack)
         if "i18n" in args.parts:
@@ -900,16 +918,17 @@ def main():
     test.add_argument(
         "--parts",
         nargs="+",
-        default=["lint", "odoo", "pytest", "i18n"],
-        choices=["lint", "odoo", "pytest", "i18n"],
+        default=["lint", "odoo", "openg2p", "pytest", "i18n"],
+        choices=["lint", "odoo", "openg2p", "pytest", "i18n"],
         help="run only some parts (default: all)",
     )
     test.add_argument(
         "--addons",
         nargs="+",
-        default=ADDONS,
-        choices=ADDONS,
-        help="install and test only these addons (and their dependencies)",
+        default=[*ADDONS, openg2p.GLUE_ADDON],
+        choices=[*ADDONS, openg2p.GLUE_ADDON],
+        help="install and test only these addons (and their dependencies); "
+        f"{openg2p.GLUE_ADDON} is tested in the openg2p part only",
     )
     screenshots = commands.add_parser(
         "screenshots", help="refresh docs/screenshots from the browser tours"
