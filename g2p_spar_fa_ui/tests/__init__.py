@@ -2,6 +2,7 @@ from . import (
     test_amendment,
     test_api,
     test_change_channel,
+    test_migration,
     test_monitor,
     test_portal,
     test_security,
