@@ -11,8 +11,17 @@
         "g2p_spar_fa_ui",
         "g2p_registry_individual",
         "g2p_registry_group",
+        "g2p_registry_membership",
     ],
-    "data": [],
+    "data": [
+        "security/security.xml",
+        "views/res_partner_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/menus.xml",
+    ],
+    "demo": [
+        "demo/demo_individuals.xml",
+    ],
     "auto_install": True,
     "installable": True,
 }

@@ -1,0 +1,9 @@
+from . import (
+    test_encryption,
+    test_enumerator_clash,
+    test_forms,
+    test_groups,
+    test_roles,
+    test_spar_id,
+    test_tours,
+)
