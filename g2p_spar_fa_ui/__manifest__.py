@@ -2,7 +2,7 @@
 {
     "name": "G2P SPAR FA UI",
     "summary": "Screens for department users and enumerators to maintain payment FAs",
-    "version": "17.0.1.0.1",
+    "version": "17.0.1.0.2",
     "category": "G2P",
     "license": "AGPL-3",
     "author": "OpenG2P SPAR FA contributors",

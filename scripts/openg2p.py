@@ -103,10 +103,11 @@ def install(stack, config, db, addons, log_file, env, extra=()):
     return [name for name in addons if name not in installed]
 
 
-def run_tests(stack_module, tally, stack, our_addons, test_addons):
+def run_tests(stack_module, tally, stack, our_addons, test_addons, tags=None):
     """The OpenG2P part of ``make test``: install, restart, test.
 
-    ``test_addons`` are the addons whose tests run (ours and the glue's)."""
+    ``test_addons`` are the addons whose tests run (ours and the glue's),
+    unless Odoo ``tags`` say which."""
     path = stack_module.OPENG2P_PATH
     if not tree_found(path):
         line = missing_tree_line(path)
@@ -134,7 +135,7 @@ def run_tests(stack_module, tally, stack, our_addons, test_addons):
         tally.add("openg2p install", 0, 1)
         return
     tally.add("openg2p install", 1, 0)
-    tags = ",".join(f"/{name}" for name in test_addons)
+    tags = tags or ",".join(f"/{name}" for name in test_addons)
     log_file = stack.logs / "openg2p-tests.log"
     stack_module.say(
         f"running the tests ({tags}) in a second Odoo process on {TEST_DB}; "

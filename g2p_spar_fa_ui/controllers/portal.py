@@ -30,7 +30,7 @@ class RegistrantPortal(CustomerPortal):
 
     Enumerators have no access rights on registrants or FAs: every read and
     write here runs as superuser, after checking that the registrant is the
-    enumerator's own (``enumerator_user_id``).
+    enumerator's own (``fa_enumerator_user_id``).
     """
 
     def _prepare_home_portal_values(self, counters):
@@ -53,7 +53,7 @@ class RegistrantPortal(CustomerPortal):
             .search(
                 [
                     ("is_registrant", "=", True),
-                    ("enumerator_user_id", "=", request.env.uid),
+                    ("fa_enumerator_user_id", "=", request.env.uid),
                 ],
                 order="name, id",
             )
@@ -68,7 +68,7 @@ class RegistrantPortal(CustomerPortal):
         partner = request.env["res.partner"].sudo().browse(registrant_id).exists()
         if not partner or not partner.is_registrant or not partner.active:
             return None
-        if partner.enumerator_user_id != request.env.user:
+        if partner.fa_enumerator_user_id != request.env.user:
             return None
         return partner
 
@@ -152,7 +152,7 @@ class RegistrantPortal(CustomerPortal):
                         dict(
                             contact,
                             is_registrant=True,
-                            enumerator_user_id=request.env.uid,
+                            fa_enumerator_user_id=request.env.uid,
                         )
                     )
                 if kind in KIND_FIELDS:

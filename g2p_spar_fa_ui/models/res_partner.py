@@ -83,7 +83,7 @@ SPAR_STATE_SQL = """
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    enumerator_user_id = fields.Many2one(
+    fa_enumerator_user_id = fields.Many2one(
         "res.users",
         string="Enumerator",
         index=True,

@@ -3,6 +3,7 @@ from . import (
     test_api,
     test_change_channel,
     test_fa_formats,
+    test_migration,
     test_monitor,
     test_portal,
     test_security,

@@ -8,7 +8,7 @@ from .common import FaUiHttpCase
 class TestRegistrationPortal(FaUiHttpCase):
     def _own(self, enumerator, name):
         partner = self._registrant(name)
-        partner.enumerator_user_id = enumerator
+        partner.fa_enumerator_user_id = enumerator
         return partner
 
     def test_enumerator_sees_and_edits_only_own_registrants(self):

@@ -61,7 +61,12 @@ class TestTours(FaUiHttpCase):
         partner = self.env["res.partner"].search([("name", "=", "Amina Portal Tour")])
         self.assertRecordValues(
             partner,
-            [{"enumerator_user_id": self.enumerator.id, "phone": "+254 700 000 001"}],
+            [
+                {
+                    "fa_enumerator_user_id": self.enumerator.id,
+                    "phone": "+254 700 000 001",
+                }
+            ],
         )
         self.assertEqual(self._last_row(partner).channel, "portal")
         self.drain()
