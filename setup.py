@@ -25,6 +25,8 @@ ADDONS = [
     "g2p_spar_fa_ui",
     "g2p_odk_importer_fa",
     "g2p_spar_fa_openg2p",
+    "g2p_spar_fa_openg2p_portal",
+    "g2p_odk_importer_fa_openg2p",
 ]
 DISTRIBUTIONS = {
     "cryptography": "cryptography",

@@ -26,6 +26,9 @@ CLONE_HINT = (
 )
 REQUIRE_VARIABLE = "G2P_REQUIRE_OPENG2P"
 GLUE_ADDON = "g2p_spar_fa_openg2p"
+# Every glue addon (each auto_install): the registry glue, the registration
+# portal's payment section, ODK imports of OpenG2P individuals.
+GLUE_ADDONS = [GLUE_ADDON, "g2p_spar_fa_openg2p_portal", "g2p_odk_importer_fa_openg2p"]
 TEST_DB = "g2p_openg2p_test"
 # What a registry deployment runs, as far as it installs without OCA modules
 # that have no 17.0 release (see INSTALLABLE_NOTES); the rest of each
@@ -75,7 +78,7 @@ def missing_tree_line(path):
 
 def install_addons(our_addons):
     """Everything one OpenG2P database holds: their registry, ours, the glue."""
-    return [*REGISTRY_ADDONS, *our_addons, GLUE_ADDON]
+    return [*REGISTRY_ADDONS, *our_addons, *GLUE_ADDONS]
 
 
 def install(stack, config, db, addons, log_file, env, extra=()):

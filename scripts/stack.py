@@ -692,7 +692,7 @@ def run_linters(tally, stack):
             bin_dir / "pylint",
             "--rcfile",
             REPO / ".pylintrc",
-            *[a for a in [*ADDONS, openg2p.GLUE_ADDON] if (REPO / a).is_dir()],
+            *[a for a in [*ADDONS, *openg2p.GLUE_ADDONS] if (REPO / a).is_dir()],
         ],
         "addon READMEs": [
             sys.executable,
@@ -886,7 +886,7 @@ def cmd_test(args):
     with throwaway_stack(args.keep) as stack:
         if "lint" in args.parts:
             run_linters(tally, stack)
-        plain_addons = [a for a in args.addons if a != openg2p.GLUE_ADDON]
+        plain_addons = [a for a in args.addons if a not in openg2p.GLUE_ADDONS]
         if "odoo" in args.parts and plain_addons:
             run_odoo_tests(tally, stack, plain_addons)
         if "openg2p" in args.parts:
@@ -954,10 +954,10 @@ def main():
     test.add_argument(
         "--addons",
         nargs="+",
-        default=[*ADDONS, openg2p.GLUE_ADDON],
-        choices=[*ADDONS, openg2p.GLUE_ADDON],
+        default=[*ADDONS, *openg2p.GLUE_ADDONS],
+        choices=[*ADDONS, *openg2p.GLUE_ADDONS],
         help="install and test only these addons (and their dependencies); "
-        f"{openg2p.GLUE_ADDON} is tested in the openg2p part only",
+        "the OpenG2P glue addons are tested in the openg2p part only",
     )
     screenshots = commands.add_parser(
         "screenshots", help="refresh docs/screenshots from the browser tours"

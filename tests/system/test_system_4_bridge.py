@@ -10,22 +10,19 @@ OpenG2P's patterns; what it stores is what its bank connector pays to.
 import pytest
 import sysharness as h
 
-from g2p_spar_fa_base.lib.fa_format import FaSettings, setting_key
+from g2p_spar_fa_base.lib.fa_format import setting_key
+from g2p_spar_fa_base.lib.fa_presets import PRESET_OPENG2P
 
 DRAIN_TIMEOUT = 120
 RESOLVE_TIMEOUT = 90
 PAYMENT_TIMEOUT = 90
 
-# OpenG2P's strategy layouts with the placeholders of our FA model. The
-# wallet provider's name and code are both the provider code we hold.
-OPENG2P_TEMPLATES = {
-    "fa_format_bank": "account_number:{account}.branch_code:{branch_code}"
-    ".bank_code:{bank_code}.mobile_number:.email_address:.fa_type:BANK_ACCOUNT",
-    "fa_format_mobile": "mobile_number:{msisdn}.wallet_provider_name:{provider}"
-    ".wallet_provider_code:{provider}.fa_type:MOBILE_WALLET",
-    "fa_format_email": "email_address:{email}.wallet_provider_name:{provider}"
-    ".wallet_provider_code:{provider}.fa_type:EMAIL_WALLET",
-}
+# The wallet providers FA administrators keep: (code, name, kind). G2P
+# Bridge stores the code as the wallet provider.
+PROVIDERS = (
+    ("BRIDGE-MPESA", "Bridge M-Pesa", "mobile"),
+    ("EWALLET-KE", "Kenya E-Wallet", "email"),
+)
 
 # What the department user enters, and what G2P Bridge must deconstruct from
 # SPAR: every field a bank connector reads, empty ones included.
@@ -50,14 +47,14 @@ ENTERED = {
         },
     ),
     "Bridge Mobile Beneficiary": (
-        {"kind": "mobile", "payment_msisdn": "+254712345678", "provider_code": "MPESA"},
+        {"kind": "mobile", "payment_msisdn": "+254712345678", "provider_code": "BRIDGE-MPESA"},
         {
             "mapper_resolved_fa_type": "MOBILE_WALLET",
             "bank_account_number": None,
             "bank_code": None,
             "branch_code": None,
             "mobile_number": "+254712345678",
-            "mobile_wallet_provider": "MPESA",
+            "mobile_wallet_provider": "BRIDGE-MPESA",
             "email_address": None,
             "email_wallet_provider": None,
         },
@@ -100,23 +97,36 @@ def pbms(stack_module, bridge):
 
 @pytest.fixture(scope="module")
 def openg2p_formats(admin):
-    """OpenG2P strategy formats for the kinds whose default is not one yet;
-    the settings are put back afterwards."""
-    defaults = FaSettings()
-    needed = {
-        attr: template
-        for attr, template in OPENG2P_TEMPLATES.items()
-        if not getattr(defaults, attr, "").endswith(template.rpartition(".")[2])
-    }
-    before = {
-        attr: admin("ir.config_parameter", "get_param", setting_key(attr))
-        for attr in needed
-    }
-    for attr, template in needed.items():
-        admin("ir.config_parameter", "set_param", setting_key(attr), template)
+    """The OpenG2P strategies preset (what a new database uses; the system
+    tests' stack pins the short one) and the wallet providers; the setting
+    is put back afterwards."""
+    key = setting_key("fa_preset")
+    before = admin("ir.config_parameter", "get_param", key)
+    admin("ir.config_parameter", "set_param", key, PRESET_OPENG2P)
+    admin(
+        "g2p.wallet.provider",
+        "create",
+        [{"code": code, "name": name, "kind": kind} for code, name, kind in PROVIDERS],
+    )
     yield
-    for attr, value in before.items():
-        admin("ir.config_parameter", "set_param", setting_key(attr), value or False)
+    admin("ir.config_parameter", "set_param", key, before or False)
+
+
+def with_provider_record(admin, values):
+    """The FA values as the form sends them: a provider is picked from the
+    list, which fills its code and name."""
+    code = values.get("provider_code")
+    if not code:
+        return values
+    (provider_id,) = admin(
+        "g2p.wallet.provider",
+        "search",
+        [("code", "=", code), ("kind", "=", values["kind"])],
+    )
+    return {
+        **{k: v for k, v in values.items() if k != "provider_code"},
+        "wallet_provider_id": provider_id,
+    }
 
 
 def register_in_sr(admin, fa_manager, spar, entered):
@@ -132,7 +142,7 @@ def register_in_sr(admin, fa_manager, spar, entered):
         "g2p.payment.fa",
         "create",
         [
-            {"partner_id": partner_id, **entered[name]}
+            {"partner_id": partner_id, **with_provider_record(admin, entered[name])}
             for partner_id, name in zip(partner_ids, names, strict=True)
         ],
     )
