@@ -47,7 +47,11 @@ ENTERED = {
         },
     ),
     "Bridge Mobile Beneficiary": (
-        {"kind": "mobile", "payment_msisdn": "+254712345678", "provider_code": "BRIDGE-MPESA"},
+        {
+            "kind": "mobile",
+            "payment_msisdn": "+254712345678",
+            "provider_code": "BRIDGE-MPESA",
+        },
         {
             "mapper_resolved_fa_type": "MOBILE_WALLET",
             "bank_account_number": None,
