@@ -558,7 +558,7 @@ class Stack:
             f"g2p_spar_private_key_file = {self.private_key}\n"
             f"g2p_secret_key = {self.secret_key_file.read_text()}\n"
             "\n[queue_job]\n"
-            "channels = root:4,root.spar:2\n"
+            "channels = root:4,root.spar:2,root.spar_interactive:1\n"
         )
         return config
 

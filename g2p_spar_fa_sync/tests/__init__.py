@@ -2,6 +2,7 @@ from . import (
     test_dispatch,
     test_faults,
     test_integrity,
+    test_lanes,
     test_outbox,
     test_partner_merge,
     test_read_back,
