@@ -23,7 +23,6 @@ _logger = logging.getLogger(__name__)
 
 DISPATCH_NOW = "g2p_spar_fa_sync.dispatch.now"
 DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
-DISPATCH_INTERACTIVE = "g2p_spar_fa_sync.dispatch.interactive"
 # What the claim of each lane takes: the interactive lane only heads of
 # registrants with an interactive row waiting (see outbox_states.LANES).
 CLAIMABLE = {st.BULK: st.CLAIMABLE_SQL, st.INTERACTIVE: st.INTERACTIVE_HEAD_SQL}
@@ -51,7 +50,11 @@ class G2pSparOutbox(models.Model):
     def _enqueue_dispatch(self, eta=None, lane=st.BULK):
         outbox = self.sudo()
         if lane == st.INTERACTIVE:
-            outbox.with_delay(identity_key=DISPATCH_INTERACTIVE)._dispatch_interactive()
+            # No identity key: a job merged into one already queued could
+            # claim just before this commit shows its row, leaving the row
+            # to the next edit or the cron. A job finding nothing costs a
+            # query; a person waits for this one.
+            outbox.with_delay()._dispatch_interactive()
         elif eta:
             outbox.with_delay(eta=eta, identity_key=DISPATCH_LATER)._dispatch()
         else:
