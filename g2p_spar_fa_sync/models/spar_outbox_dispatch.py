@@ -8,7 +8,7 @@ SPAR's link does, on the cores SPAR shares.
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -26,6 +26,8 @@ DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
 # What the claim of each lane takes: the interactive lane only heads of
 # registrants with an interactive row waiting (see outbox_states.LANES).
 CLAIMABLE = {st.BULK: st.CLAIMABLE_SQL, st.INTERACTIVE: st.INTERACTIVE_HEAD_SQL}
+# Batches an interactive job sends at most before handing over to a new job.
+INTERACTIVE_ROUNDS = 20
 
 
 # One model split by concern on purpose: see spar_outbox.py.
@@ -195,39 +197,71 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _dispatch(self):
-        """Job of the bulk lane (channel root.spar): every head, oldest first."""
-        return self._dispatch_lane(st.BULK)
+        """Job of the bulk lane (channel root.spar): a batch of heads, oldest
+        first; while more wait it chains the next job before pushing, so
+        that batches go in parallel up to the channel's capacity."""
+        client, settings = self._dispatch_client()
+        counts, _more = self._send_batch(st.BULK, client, settings, chain=True)
+        return self._dispatch_summary(counts)
 
     @api.model
     def _dispatch_interactive(self):
         """Job of the interactive lane (channel root.spar_interactive, a
         capacity of its own): only registrants a person just changed, so a
-        correction never waits behind a bulk backlog."""
-        return self._dispatch_lane(st.INTERACTIVE)
+        correction never waits behind a bulk backlog.
+
+        It claims again while rows wait (up to INTERACTIVE_ROUNDS batches):
+        a correction committed while it runs goes in its next round, not
+        after a round trip through the job runner.
+        """
+        client, settings = self._dispatch_client()
+        totals = Counter()
+        for _round in range(INTERACTIVE_ROUNDS):
+            counts, _more = self._send_batch(
+                st.INTERACTIVE, client, settings, chain=False
+            )
+            if not counts:
+                break
+            totals.update(counts)
+        else:
+            with self._own_transaction() as env:
+                env[self._name]._enqueue_dispatch(lane=st.INTERACTIVE)
+        return self._dispatch_summary(totals)
 
     @api.model
-    def _dispatch_lane(self, lane):
-        """Push a batch of registrant heads of ``lane`` to SPAR, then chain.
+    def _dispatch_client(self):
+        """The SPAR client and settings, before claiming: a missing URL or
+        key fails the job (queue_job retries it) and leaves the rows
+        waiting, untouched."""
+        connector = self.env["g2p.spar.connector"]
+        settings = connector._settings()
+        return connector._client(settings), settings
+
+    @staticmethod
+    def _dispatch_summary(counts):
+        if not counts:
+            return _("Nothing to send.")
+        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+    @api.model
+    def _send_batch(self, lane, client, settings, chain):
+        """Push a batch of registrant heads of ``lane`` to SPAR; returns how
+        many rows got each outcome and whether more heads wait.
 
         Claim and result are two short transactions; SPAR is called between
         them, holding no lock. A worker killed in between leaves its rows in
         ``sending``; the recovery cron returns them to ``pending`` and the
         link/update fallback makes the resend harmless.
         """
-        connector = self.env["g2p.spar.connector"]
-        settings = connector._settings()
-        # Before claiming: a missing URL or key fails the job (queue_job
-        # retries it) and leaves the rows waiting, untouched.
-        client = connector._client(settings)
         with self._own_transaction() as env:
             rows, more = env[self._name]._claim(settings.batch_size, lane)
             items = rows._push_items()
             claimed = rows._attempts()
-        if more:
+        if more and chain:
             with self._own_transaction() as env:
                 env[self._name]._enqueue_dispatch(lane=lane)
         if not items:
-            return _("Nothing to send.")
+            return Counter(), more
         try:
             results = spar_push.push_batch(client, items)
         except Exception as error:  # noqa: BLE001 - rows must not stay 'sending'
@@ -270,10 +304,7 @@ class G2pSparOutbox(models.Model):
                 # A person waits for these: read them back now, not after
                 # the bulk backlog (the read-back job's turn).
                 self._read_back_interactive(client, done_ids)
-        counts = {}
-        for result in results.values():
-            counts[result.outcome] = counts.get(result.outcome, 0) + 1
-        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        return Counter(result.outcome for result in results.values()), more
 
     @api.model
     def _record_results(self, claimed, results, settings):
