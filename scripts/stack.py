@@ -593,7 +593,9 @@ def cmd_up(_args):
     prepare()
     stack = Stack(STATE / "run", DEFAULT_PORTS)
     start_backends(stack)
-    config = stack.odoo_config(workers=2)
+    # One worker per job the SPAR channels run at once (root.spar:2,
+    # root.spar_interactive:1); web requests share them.
+    config = stack.odoo_config(workers=3)
     db = "g2p"
     env = stack.odoo_env()
     if not stack.pid_of("odoo"):
