@@ -29,13 +29,23 @@ def environment(registry):
 
 
 @contextlib.contextmanager
-def odoo_server(config_file, db, log_file):
-    """Odoo with its job runner, as ``make run`` starts it (prefork, two
-    workers: jobs run in parallel processes, not threads sharing the GIL)."""
+def odoo_server(config_file, db, log_file, workers=3):
+    """Odoo with its job runner, as ``make run`` starts it (prefork: jobs run
+    in parallel processes, not threads sharing the GIL; three workers, one
+    per job the channels root.spar:2 and root.spar_interactive:1 run at
+    once)."""
     odoo_bin = Path(odoo.__path__[0]).parent / "odoo-bin"
     with open(log_file, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, str(odoo_bin), "-c", config_file, "-d", db, "--workers=2"],
+            [
+                sys.executable,
+                str(odoo_bin),
+                "-c",
+                config_file,
+                "-d",
+                db,
+                f"--workers={workers}",
+            ],
             stdout=log,
             stderr=subprocess.STDOUT,
         )
@@ -49,10 +59,67 @@ def odoo_server(config_file, db, log_file):
             time.sleep(0.2)
         else:
             raise RuntimeError(f"Odoo did not start, see {log_file}")
-        yield
+        yield process
     finally:
         process.terminate()
         process.wait(60)
+
+
+def create_registrants_with_fa(env, prefix, count, first_number=0):
+    """``count`` registrants with a mobile-wallet FA each, through the FA
+    model's bulk create (the path imports take): one outbox row each."""
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"{prefix} {i}",
+                "is_registrant": True,
+                "registrant_ref": f"{prefix}{i}",
+            }
+            for i in range(count)
+        ]
+    )
+    env["g2p.payment.fa"].create(
+        [
+            {
+                "partner_id": partner.id,
+                "kind": "mobile",
+                "payment_msisdn": f"+2547{first_number + i:08d}",
+                "provider_code": "MPESA",
+            }
+            for i, partner in enumerate(partners)
+        ]
+    )
+    return partners.ids
+
+
+def outbox_counts(registry, partner_ids):
+    """(rows claimed at least once, rows done, rows read back) among these
+    registrants'."""
+    with environment(registry) as env:
+        env.cr.execute(
+            "SELECT count(*) FILTER (WHERE state <> 'pending'),"
+            " count(*) FILTER (WHERE state = 'done'),"
+            " count(*) FILTER (WHERE verification <> 'unverified')"
+            " FROM g2p_spar_outbox WHERE partner_id = ANY(%s)",
+            (partner_ids,),
+        )
+        return env.cr.fetchone()
+
+
+def time_drain(registry, partner_ids, read_back=True, timeout=1800):
+    """Monotonic times of the first claim, of the last row done and of the
+    last row read back (None without read-back) among these registrants'."""
+    count = len(partner_ids)
+    first_claim = wait_until(lambda: outbox_counts(registry, partner_ids)[0] > 0, 120)
+    last_done = wait_until(
+        lambda: outbox_counts(registry, partner_ids)[1] == count, timeout
+    )
+    if not read_back:
+        return first_claim, last_done, None
+    last_read = wait_until(
+        lambda: outbox_counts(registry, partner_ids)[2] == count, timeout
+    )
+    return first_claim, last_done, last_read
 
 
 def wait_until(predicate, timeout, interval=0.05):

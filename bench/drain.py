@@ -30,7 +30,16 @@ import sys
 import time
 from pathlib import Path
 
-from _harness import environment, odoo_server, open_registry, percentile, wait_until
+from _harness import (
+    create_registrants_with_fa,
+    environment,
+    odoo_server,
+    open_registry,
+    outbox_counts,
+    percentile,
+    time_drain,
+    wait_until,
+)
 
 parser = argparse.ArgumentParser()
 parser.add_argument("config")
@@ -54,45 +63,6 @@ def log(message):
     print(f"[drain] {message}", flush=True)
 
 
-def create_registrants_with_fa(env, prefix, count):
-    partners = env["res.partner"].create(
-        [
-            {
-                "name": f"{prefix} {i}",
-                "is_registrant": True,
-                "registrant_ref": f"{prefix}{i}",
-            }
-            for i in range(count)
-        ]
-    )
-    env["g2p.payment.fa"].create(
-        [
-            {
-                "partner_id": partner.id,
-                "kind": "mobile",
-                "payment_msisdn": f"+2547{i:08d}",
-                "provider_code": "MPESA",
-            }
-            for i, partner in enumerate(partners)
-        ]
-    )
-    return partners.ids
-
-
-def outbox_counts(partner_ids):
-    """(rows claimed at least once, rows done, rows read back) among these
-    registrants'."""
-    with environment(registry) as env:
-        env.cr.execute(
-            "SELECT count(*) FILTER (WHERE state <> 'pending'),"
-            " count(*) FILTER (WHERE state = 'done'),"
-            " count(*) FILTER (WHERE verification <> 'unverified')"
-            " FROM g2p_spar_outbox WHERE partner_id = ANY(%s)",
-            (partner_ids,),
-        )
-        return env.cr.fetchone()
-
-
 def last_row_verified(partner_id):
     with environment(registry) as env:
         env.cr.execute(
@@ -103,19 +73,11 @@ def last_row_verified(partner_id):
         return env.cr.fetchone()[0] == "verified"
 
 
-def time_drain(partner_ids, read_back=True, timeout=1800):
+def drain_seconds(partner_ids, read_back=True):
     """Seconds from the first claim to the last row done, and to the last
     row read back (None without read-back)."""
-    first_claim = wait_until(lambda: outbox_counts(partner_ids)[0] > 0, 120)
-    last_done = wait_until(
-        lambda: outbox_counts(partner_ids)[1] == len(partner_ids), timeout
-    )
-    if not read_back:
-        return last_done - first_claim, None
-    last_read = wait_until(
-        lambda: outbox_counts(partner_ids)[2] == len(partner_ids), timeout
-    )
-    return last_done - first_claim, last_read - first_claim
+    first_claim, last_done, last_read = time_drain(registry, partner_ids, read_back)
+    return last_done - first_claim, last_read and last_read - first_claim
 
 
 def raw_link_rate(label):
@@ -165,8 +127,8 @@ raw_before = raw_link_rate("before")
 
 server_log = Path(config_file).parent / "logs" / "bench-odoo.log"
 with odoo_server(config_file, db, server_log):
-    drain_seconds, verified_seconds = time_drain(partner_ids)
-    drain_rate = len(partner_ids) / drain_seconds
+    done_seconds, verified_seconds = drain_seconds(partner_ids)
+    drain_rate = len(partner_ids) / done_seconds
     verified_rate = len(partner_ids) / verified_seconds
     log(f"outbox drain: {drain_rate:.0f}/s done, {verified_rate:.0f}/s read back")
     raw_after = raw_link_rate("after")
@@ -178,7 +140,9 @@ with odoo_server(config_file, db, server_log):
             latency_ids = create_registrants_with_fa(env, f"L{sample:04d}-", 1)
         committed = time.monotonic()
         done = wait_until(
-            lambda ids=latency_ids: outbox_counts(ids)[2] == 1, 60, interval=0.01
+            lambda ids=latency_ids: outbox_counts(registry, ids)[2] == 1,
+            60,
+            interval=0.01,
         )
         latencies.append(done - committed)
         with environment(registry) as env:
@@ -200,7 +164,7 @@ with odoo_server(config_file, db, server_log):
     set_params(batch_size="1", verify_after_push="false")
     with environment(registry) as env:
         naive_ids = create_registrants_with_fa(env, "N", args.naive)
-    naive_rate = len(naive_ids) / time_drain(naive_ids, read_back=False)[0]
+    naive_rate = len(naive_ids) / drain_seconds(naive_ids, read_back=False)[0]
     log(f"naive, one job and one call per change: {naive_rate:.0f}/s")
 
 if args.samples_out:

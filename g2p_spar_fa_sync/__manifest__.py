@@ -1,7 +1,7 @@
 {
     "name": "G2P SPAR FA Sync",
     "summary": "Push payment financial addresses to SPAR through an ordered outbox",
-    "version": "17.0.1.1.0",
+    "version": "17.0.1.2.0",
     "category": "G2P",
     "license": "AGPL-3",
     "author": "OpenG2P SPAR FA contributors",

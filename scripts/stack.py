@@ -571,9 +571,10 @@ class Stack:
             f"g2p_spar_private_key_file = {self.private_key}\n"
             f"g2p_secret_key = {self.secret_key_file.read_text()}\n"
             "\n[queue_job]\n"
-            # A backfill of FAs (g2p_spar_fa_openg2p) takes one place at a
-            # time, leaving the SPAR dispatch its own.
-            "channels = root:4,root.spar:2,root.backfill:1\n"
+            # The SPAR dispatch: bulk rows and, beside them, a person's
+            # corrections (root.spar_interactive); a backfill of FAs
+            # (g2p_spar_fa_openg2p) takes one place at a time.
+            "channels = root:4,root.spar:2,root.spar_interactive:1,root.backfill:1\n"
         )
         return config
 
@@ -609,7 +610,9 @@ def cmd_up(args):
     stack = Stack(STATE / "run", DEFAULT_PORTS)
     start_backends(stack)
     bridge = g2p_bridge.start(stack, sys.modules[__name__]) if args.bridge else None
-    config = stack.odoo_config(workers=2)
+    # One worker per job the SPAR channels run at once (root.spar:2,
+    # root.spar_interactive:1); web requests share them.
+    config = stack.odoo_config(workers=3)
     db = "g2p"
     env = stack.odoo_env()
     mode = openg2p.mode_description(OPENG2P_PATH)

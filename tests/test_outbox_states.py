@@ -76,3 +76,28 @@ def test_states_md_shows_the_table_of_the_lib():
 
 def test_every_push_outcome_ends_in_a_target_of_the_result_move():
     assert set(st.STATE_AFTER_PUSH.values()) == set(st.MOVES["result"].targets)
+
+
+def test_every_channel_has_a_lane_and_people_at_a_screen_are_interactive():
+    from g2p_spar_fa_base.lib import change
+
+    channels = [value for value, _label in change.CHANNELS]
+    assert set(st.INTERACTIVE_CHANNELS) <= set(channels)
+    lanes = {channel: st.lane_of(channel) for channel in channels}
+    assert lanes == {
+        change.BACKEND: st.INTERACTIVE,
+        change.PORTAL: st.INTERACTIVE,
+        change.API: st.INTERACTIVE,
+        change.ODK: st.BULK,
+        change.IMPORT: st.BULK,
+        change.RPC: st.BULK,
+        change.CODE: st.BULK,
+    }
+
+
+def test_the_interactive_index_matches_the_claim_of_its_lane():
+    _columns, where = st.INDEXES["g2p_spar_outbox_interactive_idx"]
+    # The claim's subquery must repeat the index predicate to use it.
+    assert where.replace("state", "i.state").replace(
+        "channel", "i.channel"
+    ) in " ".join(st.INTERACTIVE_HEAD_SQL.split())

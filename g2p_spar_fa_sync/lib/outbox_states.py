@@ -102,6 +102,34 @@ def sql_in(column, values):
 
 # SQL fragments on the outbox aliased ``o``.
 #
+# Lanes: who waits for a row. A person at a screen (a department user in the
+# backend, an enumerator at the portal, a caller of the JSON API answering
+# one) corrects one registrant and waits to see it in SPAR; an import, a
+# backfill, an external RPC script or code writes thousands and nobody waits
+# for any one of them. The interactive lane has a dispatch job of its own (its
+# queue_job channel, its capacity) that claims only registrants with an
+# interactive row waiting, so it never queues behind a bulk backlog; bulk
+# keeps its channel and takes every head in id order. The lane is the row's
+# channel, named by g2p_spar_fa_base.lib.change; a channel not listed here
+# is bulk.
+LANES = (("interactive", "Interactive"), ("bulk", "Bulk"))
+INTERACTIVE, BULK = (value for value, _label in LANES)
+INTERACTIVE_CHANNELS = ("backend", "portal", "api")
+
+
+def lane_of(channel):
+    return INTERACTIVE if channel in INTERACTIVE_CHANNELS else BULK
+
+
+def _interactive_waiting(alias):
+    """A row of the interactive lane waiting to be claimed (the predicate of
+    the partial index g2p_spar_outbox_interactive_idx)."""
+    return (
+        f"{sql_in(alias + 'state', WAITING)}"
+        f" AND {sql_in(alias + 'channel', INTERACTIVE_CHANNELS)}"
+    )
+
+
 # A row is claimable when it waits, is due, and is its registrant's head.
 # clock_timestamp(), not now(): a long transaction must not see rows as not
 # yet due because its start time lags behind.
@@ -116,6 +144,16 @@ CLAIMABLE_SQL = f"""
            AND {sql_in("e.state", UNFINISHED)})
 """
 UNFINISHED_SQL = sql_in("o.state", UNFINISHED)
+# A head the interactive lane claims: its registrant has an interactive row
+# waiting, the head itself or a later row. An older bulk row is the head
+# then, and goes first: the interactive row pulls it along, in order.
+INTERACTIVE_HEAD_SQL = f"""
+    {CLAIMABLE_SQL}
+    AND o.partner_id IN (
+        SELECT i.partner_id FROM g2p_spar_outbox i
+         WHERE {_interactive_waiting("i.")})
+"""
+INTERACTIVE_SQL = sql_in("o.channel", INTERACTIVE_CHANNELS)
 
 
 def _awaiting_read_back(alias):
@@ -148,6 +186,10 @@ INDEXES = MappingProxyType(
             sql_in("state", (RETRY_WAIT,)),
         ),
         "g2p_spar_outbox_unverified_idx": (("id",), _awaiting_read_back("")),
+        "g2p_spar_outbox_interactive_idx": (
+            ("partner_id",),
+            _interactive_waiting(""),
+        ),
     }
 )
 

@@ -130,6 +130,13 @@ class G2pSparOutbox(models.Model):
     channel = fields.Selection(
         list(change.CHANNELS), required=True, readonly=True, default=change.CODE
     )
+    lane = fields.Selection(
+        list(st.LANES),
+        compute="_compute_lane",
+        search="_search_lane",
+        help="Interactive rows (backend, portal, API: a person waits) are "
+        "sent by a job of their own, ahead of bulk rows (imports, code).",
+    )
     user_id = fields.Many2one(
         "res.users", string="Changed by", readonly=True, default=lambda s: s.env.uid
     )
@@ -204,6 +211,17 @@ class G2pSparOutbox(models.Model):
         for row in self:
             fa = row.payment_fa_id.sudo()
             row.phone_number = spar_push.payment_phone(fa.kind, fa.payment_msisdn)
+
+    @api.depends("channel")
+    def _compute_lane(self):
+        for row in self:
+            row.lane = st.lane_of(row.channel)
+
+    def _search_lane(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(_("Search the lane by its exact value."))
+        interactive = (value == st.INTERACTIVE) == (operator == "=")
+        return [("channel", "in" if interactive else "not in", st.INTERACTIVE_CHANNELS)]
 
     def _compute_reference_id(self):
         for row in self:

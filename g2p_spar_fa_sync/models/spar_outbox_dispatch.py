@@ -8,7 +8,7 @@ SPAR's link does, on the cores SPAR shares.
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import timedelta
 
 from odoo import _, api, fields, models
@@ -23,6 +23,11 @@ _logger = logging.getLogger(__name__)
 
 DISPATCH_NOW = "g2p_spar_fa_sync.dispatch.now"
 DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
+# What the claim of each lane takes: the interactive lane only heads of
+# registrants with an interactive row waiting (see outbox_states.LANES).
+CLAIMABLE = {st.BULK: st.CLAIMABLE_SQL, st.INTERACTIVE: st.INTERACTIVE_HEAD_SQL}
+# Batches an interactive job sends at most before handing over to a new job.
+INTERACTIVE_ROUNDS = 20
 
 
 # One model split by concern on purpose: see spar_outbox.py.
@@ -31,28 +36,36 @@ class G2pSparOutbox(models.Model):
     _inherit = "g2p.spar.outbox"
 
     @api.model
-    def _schedule_dispatch(self):
-        """Enqueue one dispatch job when the transaction commits.
+    def _schedule_dispatch(self, lane=st.BULK):
+        """Enqueue one dispatch job of ``lane`` when the transaction commits.
 
         Once per transaction, however many rows it wrote: a CSV import of
         ten thousand FAs makes one job, which chains as many as it needs.
         """
         precommit = self.env.cr.precommit
-        if not precommit.data.get(DISPATCH_NOW):
-            precommit.data[DISPATCH_NOW] = True
-            precommit.add(self._enqueue_dispatch)
+        key = (DISPATCH_NOW, lane)
+        if not precommit.data.get(key):
+            precommit.data[key] = True
+            precommit.add(lambda: self._enqueue_dispatch(lane=lane))
 
     @api.model
-    def _enqueue_dispatch(self, eta=None):
+    def _enqueue_dispatch(self, eta=None, lane=st.BULK):
         outbox = self.sudo()
-        if eta:
+        if lane == st.INTERACTIVE:
+            # No identity key: a job merged into one already queued could
+            # claim just before this commit shows its row, leaving the row
+            # to the next edit or the cron. A job finding nothing costs a
+            # query; a person waits for this one.
+            outbox.with_delay()._dispatch_interactive()
+        elif eta:
             outbox.with_delay(eta=eta, identity_key=DISPATCH_LATER)._dispatch()
         else:
             outbox.with_delay(identity_key=DISPATCH_NOW)._dispatch()
 
     @api.model
-    def _claim(self, limit):
-        """Lock and mark ``sending`` up to ``limit`` registrant heads.
+    def _claim(self, limit, lane=st.BULK):
+        """Lock and mark ``sending`` up to ``limit`` registrant heads that
+        ``lane`` takes, oldest first.
 
         Returns the rows and whether more wait: ``limit`` heads were found,
         or a head was left for the next batch because its SPAR ID is in this
@@ -86,7 +99,7 @@ class G2pSparOutbox(models.Model):
                 SELECT (SELECT array_agg(id ORDER BY id) FROM claimed),
                        (SELECT count(*) FROM heads)
                 """,
-                SQL(st.CLAIMABLE_SQL),
+                SQL(CLAIMABLE[lane]),
                 limit,
                 st.SENDING,
             )
@@ -188,27 +201,71 @@ class G2pSparOutbox(models.Model):
 
     @api.model
     def _dispatch(self):
-        """Job: push a batch of registrant heads to SPAR, then chain.
+        """Job of the bulk lane (channel root.spar): a batch of heads, oldest
+        first; while more wait it chains the next job before pushing, so
+        that batches go in parallel up to the channel's capacity."""
+        client, settings = self._dispatch_client()
+        counts, _more = self._send_batch(st.BULK, client, settings, chain=True)
+        return self._dispatch_summary(counts)
+
+    @api.model
+    def _dispatch_interactive(self):
+        """Job of the interactive lane (channel root.spar_interactive, a
+        capacity of its own): only registrants a person just changed, so a
+        correction never waits behind a bulk backlog.
+
+        It claims again while rows wait (up to INTERACTIVE_ROUNDS batches):
+        a correction committed while it runs goes in its next round, not
+        after a round trip through the job runner.
+        """
+        client, settings = self._dispatch_client()
+        totals = Counter()
+        for _round in range(INTERACTIVE_ROUNDS):
+            counts, _more = self._send_batch(
+                st.INTERACTIVE, client, settings, chain=False
+            )
+            if not counts:
+                break
+            totals.update(counts)
+        else:
+            with self._own_transaction() as env:
+                env[self._name]._enqueue_dispatch(lane=st.INTERACTIVE)
+        return self._dispatch_summary(totals)
+
+    @api.model
+    def _dispatch_client(self):
+        """The SPAR client and settings, before claiming: a missing URL or
+        key fails the job (queue_job retries it) and leaves the rows
+        waiting, untouched."""
+        connector = self.env["g2p.spar.connector"]
+        settings = connector._settings()
+        return connector._client(settings), settings
+
+    @staticmethod
+    def _dispatch_summary(counts):
+        if not counts:
+            return _("Nothing to send.")
+        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+
+    @api.model
+    def _send_batch(self, lane, client, settings, chain):
+        """Push a batch of registrant heads of ``lane`` to SPAR; returns how
+        many rows got each outcome and whether more heads wait.
 
         Claim and result are two short transactions; SPAR is called between
         them, holding no lock. A worker killed in between leaves its rows in
         ``sending``; the recovery cron returns them to ``pending`` and the
         link/update fallback makes the resend harmless.
         """
-        connector = self.env["g2p.spar.connector"]
-        settings = connector._settings()
-        # Before claiming: a missing URL or key fails the job (queue_job
-        # retries it) and leaves the rows waiting, untouched.
-        client = connector._client(settings)
         with self._own_transaction() as env:
-            rows, more = env[self._name]._claim(settings.batch_size)
+            rows, more = env[self._name]._claim(settings.batch_size, lane)
             items = rows._push_items()
             claimed = rows._attempts()
-        if more:
+        if more and chain:
             with self._own_transaction() as env:
-                env[self._name]._enqueue_dispatch()
+                env[self._name]._enqueue_dispatch(lane=lane)
         if not items:
-            return _("Nothing to send.")
+            return Counter(), more
         try:
             results = spar_push.push_batch(client, items)
         except Exception as error:  # noqa: BLE001 - rows must not stay 'sending'
@@ -242,12 +299,16 @@ class G2pSparOutbox(models.Model):
             # Once the results are committed: a row committed later finds
             # them done when the job its commit queued claims.
             with self._own_transaction() as env:
-                if env[self._name]._next_rows_claimable(done_ids):
-                    env[self._name]._enqueue_dispatch()
-        counts = {}
-        for result in results.values():
-            counts[result.outcome] = counts.get(result.outcome, 0) + 1
-        return ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+                outbox = env[self._name]
+                for next_lane in (st.INTERACTIVE, st.BULK):
+                    if outbox._next_rows_claimable(done_ids, next_lane):
+                        outbox._enqueue_dispatch(lane=next_lane)
+                        break
+            if settings.verify_after_push:
+                # A person waits for these: read them back now, not after
+                # the bulk backlog (the read-back job's turn).
+                self._read_back_interactive(client, done_ids)
+        return Counter(result.outcome for result in results.values()), more
 
     @api.model
     def _record_results(self, claimed, results, settings):
@@ -327,9 +388,9 @@ class G2pSparOutbox(models.Model):
         ]
 
     @api.model
-    def _next_rows_claimable(self, row_ids):
+    def _next_rows_claimable(self, row_ids, lane=st.BULK):
         """Whether a registrant of these rows (just done) can send its next
-        row now.
+        row now, in ``lane``.
 
         Nothing else queues a job for it: the job its commit queued found it
         behind the row in flight (or it was written with it, as the link of
@@ -349,7 +410,7 @@ class G2pSparOutbox(models.Model):
                  LIMIT 1
                 """,
                 row_ids,
-                SQL(st.CLAIMABLE_SQL),
+                SQL(CLAIMABLE[lane]),
             )
         )
         return bool(self.env.cr.fetchone())

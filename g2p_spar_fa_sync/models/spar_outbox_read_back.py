@@ -50,39 +50,12 @@ class G2pSparOutbox(models.Model):
         is retried later and the rows stay unverified, never lost.
         """
         connector = self.env["g2p.spar.connector"]
-        settings = connector._settings()
-        client = connector._client(settings)
+        client = connector._client(connector._settings())
         with self._own_transaction() as env:
-            env.cr.execute(
-                SQL(
-                    """
-                    SELECT o.id, o.spar_id, o.name, f.fa_string, f.kind,
-                           f.payment_msisdn, f.spar_strategy_id
-                      FROM g2p_spar_outbox o
-                      LEFT JOIN g2p_payment_fa f
-                        ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
-                     WHERE %s ORDER BY o.id LIMIT %s
-                    """,
-                    SQL(st.AWAITING_READ_BACK_SQL),
-                    READ_BACK_BATCH + 1,
-                )
+            found, expected = env[self._name]._awaiting_read_back(
+                SQL("TRUE"), READ_BACK_BATCH + 1
             )
-            found = env.cr.fetchall()
-            key = env[self._name]._details_key()
-        # What the FA record says, not what the row says it sent; a row whose
-        # FA record is gone expects an FA no mapping can match.
-        expected = {
-            str(row_id): (
-                spar_id,
-                *(
-                    spar_push.expected_snapshot(fa, kind, msisdn, name, key, strategy)
-                    or (None, ())
-                ),
-            )
-            for row_id, spar_id, name, fa, kind, msisdn, strategy in found[
-                :READ_BACK_BATCH
-            ]
-        }
+        expected = dict(list(expected.items())[:READ_BACK_BATCH])
         if not expected:
             return _("Nothing to read back.")
         try:
@@ -96,9 +69,69 @@ class G2pSparOutbox(models.Model):
         with self._own_transaction() as env:
             outbox = env[self._name]
             counts = outbox._record_read_back(read)
-            if len(found) > READ_BACK_BATCH:
+            if found > READ_BACK_BATCH:
                 outbox._enqueue_read_back()
         return ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
+
+    @api.model
+    def _read_back_interactive(self, client, row_ids):
+        """Read back, right after the push, the rows of ``row_ids`` a person
+        waits for (the interactive lane), while a bulk backlog still drains.
+
+        One resolve of a few IDs. When SPAR cannot answer now, the rows stay
+        unverified for the read-back job, which the recovery cron queues.
+        """
+        with self._own_transaction() as env:
+            _found, expected = env[self._name]._awaiting_read_back(
+                SQL("o.id = ANY(%s) AND %s", list(row_ids), SQL(st.INTERACTIVE_SQL)),
+                len(row_ids),
+            )
+        if not expected:
+            return
+        try:
+            read = spar_push.read_back(client, expected, READ_BACK_BATCH)
+        except SparError as error:
+            _logger.warning("read-back of %d rows postponed: %s", len(expected), error)
+            return
+        with self._own_transaction() as env:
+            env[self._name]._record_read_back(read)
+
+    @api.model
+    def _awaiting_read_back(self, condition, limit):
+        """How many rows meeting ``condition`` await their read-back (up to
+        ``limit``), and what SPAR should hold for each, oldest first:
+        {reference_id: (SPAR ID, FA, details)}.
+
+        What the FA record says, not what the row says it sent; a row whose
+        FA record is gone expects an FA no mapping can match.
+        """
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT o.id, o.spar_id, o.name, f.fa_string, f.kind,
+                       f.payment_msisdn, f.spar_strategy_id
+                  FROM g2p_spar_outbox o
+                  LEFT JOIN g2p_payment_fa f
+                    ON f.id = o.payment_fa_id AND f.partner_id = o.partner_id
+                 WHERE %s AND %s ORDER BY o.id LIMIT %s
+                """,
+                SQL(st.AWAITING_READ_BACK_SQL),
+                condition,
+                limit,
+            )
+        )
+        found = self.env.cr.fetchall()
+        key = self._details_key()
+        return len(found), {
+            str(row_id): (
+                spar_id,
+                *(
+                    spar_push.expected_snapshot(fa, kind, msisdn, name, key, strategy)
+                    or (None, ())
+                ),
+            )
+            for row_id, spar_id, name, fa, kind, msisdn, strategy in found
+        }
 
     @api.model
     def _record_read_back(self, read):
@@ -181,5 +214,7 @@ class G2pSparOutbox(models.Model):
             stuck.write({"state": st.PENDING, "sending_since": False})
         if self._claimable_exists():
             self._enqueue_dispatch()
+        if self._any_row(SQL(st.INTERACTIVE_HEAD_SQL)):
+            self._enqueue_dispatch(lane=st.INTERACTIVE)
         if settings.verify_after_push and self._unverified_exists():
             self._enqueue_read_back()

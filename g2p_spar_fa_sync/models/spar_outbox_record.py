@@ -84,7 +84,7 @@ class G2pSparOutbox(models.Model):
             vals.update(sequence=sequence, operation=operation, channel=channel)
         rows = self.sudo().create(vals_list)
         rows._supersede_older()
-        self._schedule_dispatch()
+        self._schedule_dispatch(st.lane_of(channel))
         return rows
 
     @api.model

@@ -141,7 +141,8 @@ def _dispatching_worker(system):
     """Pid of the Odoo worker running a dispatch job, if one is."""
     out = system.stack.psql(
         "SELECT worker_pid FROM queue_job WHERE state = 'started' "
-        "AND method_name = '_dispatch' AND worker_pid IS NOT NULL",
+        "AND method_name IN ('_dispatch', '_dispatch_interactive')"
+        " AND worker_pid IS NOT NULL",
         db=h.SYSTEM_DB,
     )
     workers = h.children(system.master_pid)
