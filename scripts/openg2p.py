@@ -29,6 +29,12 @@ GLUE_ADDON = "g2p_spar_fa_openg2p"
 # Every glue addon (each auto_install): the registry glue, the registration
 # portal's payment section, ODK imports of OpenG2P individuals.
 GLUE_ADDONS = [GLUE_ADDON, "g2p_spar_fa_openg2p_portal", "g2p_odk_importer_fa_openg2p"]
+# The browser tours whose last pictures are the README's (make screenshots).
+SCREENSHOT_TOURS = (
+    f"/{GLUE_ADDON}:TestTours",
+    "/g2p_spar_fa_openg2p_portal:TestRegistrationPortalPaymentFa"
+    ".test_tour_registers_an_individual_with_a_payment_number",
+)
 TEST_DB = "g2p_openg2p_test"
 # What a registry deployment runs, as far as it installs without OCA modules
 # that have no 17.0 release (see INSTALLABLE_NOTES); the rest of each

@@ -912,14 +912,15 @@ def cmd_screenshots(args):
         run_odoo_tests(
             tally, stack, ["g2p_spar_fa_ui"], tags="/g2p_spar_fa_ui:TestTours"
         )
-        # The Payment tab on OpenG2P's Individual form, when the tree is here.
+        # The Payment tab on OpenG2P's Individual form and the payment
+        # section of its registration portal, when the tree is here.
         openg2p.run_tests(
             sys.modules[__name__],
             tally,
             stack,
             ["g2p_spar_fa_ui"],
-            [openg2p.GLUE_ADDON],
-            tags=f"/{openg2p.GLUE_ADDON}:TestTours",
+            openg2p.GLUE_ADDONS,
+            tags=",".join(openg2p.SCREENSHOT_TOURS),
         )
         shots = sorted((stack.root / "screenshots").glob("*/tours/*.png"))
         if not tally.failed:

@@ -92,6 +92,9 @@ def test_every_channel_has_a_lane_and_people_at_a_screen_are_interactive():
         change.IMPORT: st.BULK,
         change.RPC: st.BULK,
         change.CODE: st.BULK,
+        change.FORMAT: st.BULK,
+        change.BACKFILL: st.BULK,
+        change.BANK_ACCOUNT: st.INTERACTIVE,
     }
 
 

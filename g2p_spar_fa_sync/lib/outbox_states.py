@@ -114,7 +114,9 @@ def sql_in(column, values):
 # is bulk.
 LANES = (("interactive", "Interactive"), ("bulk", "Bulk"))
 INTERACTIVE, BULK = (value for value, _label in LANES)
-INTERACTIVE_CHANNELS = ("backend", "portal", "api")
+# bank_account: a department user correcting a registrant's bank account
+# on OpenG2P's Individual form (g2p_spar_fa_openg2p follows it) waits too.
+INTERACTIVE_CHANNELS = ("backend", "portal", "api", "bank_account")
 
 
 def lane_of(channel):
