@@ -30,12 +30,12 @@ def environment(registry):
 
 @contextlib.contextmanager
 def odoo_server(config_file, db, log_file):
-    """Odoo with its job runner, as ``make run`` starts it (prefork, two
+    """Odoo with its job runner, as ``make run`` starts it (prefork, three
     workers: jobs run in parallel processes, not threads sharing the GIL)."""
     odoo_bin = Path(odoo.__path__[0]).parent / "odoo-bin"
     with open(log_file, "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, str(odoo_bin), "-c", config_file, "-d", db, "--workers=2"],
+            [sys.executable, str(odoo_bin), "-c", config_file, "-d", db, "--workers=3"],
             stdout=log,
             stderr=subprocess.STDOUT,
         )

@@ -571,9 +571,10 @@ class Stack:
             f"g2p_spar_private_key_file = {self.private_key}\n"
             f"g2p_secret_key = {self.secret_key_file.read_text()}\n"
             "\n[queue_job]\n"
-            # A backfill of FAs (g2p_spar_fa_openg2p) takes one place at a
-            # time, leaving the SPAR dispatch its own.
-            "channels = root:4,root.spar:2,root.backfill:1\n"
+            # A backfill of FAs (g2p_spar_fa_openg2p) runs two chunks side by
+            # side, leaving the SPAR dispatch its own places (and, with three
+            # workers, a worker to run them).
+            "channels = root:4,root.spar:2,root.backfill:2\n"
         )
         return config
 
@@ -609,7 +610,8 @@ def cmd_up(args):
     stack = Stack(STATE / "run", DEFAULT_PORTS)
     start_backends(stack)
     bridge = g2p_bridge.start(stack, sys.modules[__name__]) if args.bridge else None
-    config = stack.odoo_config(workers=2)
+    # Three: two backfill chunks and the SPAR dispatch side by side.
+    config = stack.odoo_config(workers=3)
     db = "g2p"
     env = stack.odoo_env()
     mode = openg2p.mode_description(OPENG2P_PATH)
