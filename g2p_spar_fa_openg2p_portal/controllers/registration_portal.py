@@ -7,8 +7,10 @@ from odoo.addons.g2p_registration_portal_base.controllers.main import (
     G2PregistrationPortalBase,
 )
 from odoo.addons.g2p_spar_fa_base import change
-from odoo.addons.g2p_spar_fa_ui.controllers.portal import RegistrantPortal
-from odoo.addons.g2p_spar_fa_ui.models.res_partner import SPAR_STATES
+from odoo.addons.g2p_spar_fa_ui.controllers.portal import (
+    RegistrantPortal,
+    payment_choices,
+)
 
 CREATE_TEMPLATE = "g2p_registration_portal_base.individual_registrant_form_template"
 UPDATE_TEMPLATE = "g2p_registration_portal_base.individual_update_form_template"

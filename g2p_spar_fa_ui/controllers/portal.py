@@ -14,7 +14,6 @@ ENUMERATOR = "g2p_spar_fa_ui.group_fa_enumerator"
 CONTACT_FIELDS = ("name", "phone", "email")
 
 
-
 def payment_choices():
     """What the payment fields of a portal form offer to pick from; the
     registration portal glue of OpenG2P renders the same fields."""
@@ -24,6 +23,7 @@ def payment_choices():
         "kinds": request.env["g2p.payment.fa"]._fields["kind"].selection,
         "spar_states": dict(SPAR_STATES),
     }
+
 
 class RegistrantPortal(CustomerPortal):
     """Registration portal of enumerators (portal users).
