@@ -31,9 +31,8 @@ def environment(registry):
 @contextlib.contextmanager
 def odoo_server(config_file, db, log_file, workers=3):
     """Odoo with its job runner, as ``make run`` starts it (prefork: jobs run
-    in parallel processes, not threads sharing the GIL; three workers, one
-    per job the channels root.spar:2 and root.spar_interactive:1 run at
-    once)."""
+    in parallel processes, not threads sharing the GIL; three workers, as
+    ``make run`` has)."""
     odoo_bin = Path(odoo.__path__[0]).parent / "odoo-bin"
     with open(log_file, "ab") as log:
         process = subprocess.Popen(

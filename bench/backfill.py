@@ -6,7 +6,7 @@ outbox drains into SPAR.
 
 1. N registrants (SQL; their SPAR IDs computed by the model) get a bank
    account each (one SQL statement); one in a hundred at a bank without a
-   BIC, which the default bank FA format needs: invalid.
+   BIC or bank code, which the default bank FA format needs: invalid.
 2. preview_s: the wizard's preview over all of them, timed.
 3. Odoo starts (prefork, job runner); the backfill is started as the wizard
    starts it: chunks of 1,000 registrants, one queue job each. While the
@@ -81,7 +81,10 @@ def create_registrants():
             partners.flush_recordset(["spar_id"])
     with environment(registry) as env:
         banks = env["res.bank"].create(
-            [{"name": "Bench Bank", "bic": "COBADEFFXXX"}, {"name": "No BIC Bank"}]
+            [
+                {"name": "Bench Bank", "bic": "COBADEFFXXX", "bank_code": "COBA"},
+                {"name": "No BIC Bank"},
+            ]
         )
         env.cr.execute(
             """

@@ -573,8 +573,9 @@ class Stack:
             "\n[queue_job]\n"
             # The SPAR dispatch: bulk rows and, beside them, a person's
             # corrections (root.spar_interactive); a backfill of FAs
-            # (g2p_spar_fa_openg2p) takes one place at a time.
-            "channels = root:4,root.spar:2,root.spar_interactive:1,root.backfill:1\n"
+            # (g2p_spar_fa_openg2p) writes two chunks side by side. root:4
+            # caps the jobs running at once.
+            "channels = root:4,root.spar:2,root.spar_interactive:1,root.backfill:2\n"
         )
         return config
 
@@ -610,8 +611,8 @@ def cmd_up(args):
     stack = Stack(STATE / "run", DEFAULT_PORTS)
     start_backends(stack)
     bridge = g2p_bridge.start(stack, sys.modules[__name__]) if args.bridge else None
-    # One worker per job the SPAR channels run at once (root.spar:2,
-    # root.spar_interactive:1); web requests share them.
+    # Three: the SPAR dispatch (bulk and interactive) beside two backfill
+    # chunks at most; web requests share them.
     config = stack.odoo_config(workers=3)
     db = "g2p"
     env = stack.odoo_env()

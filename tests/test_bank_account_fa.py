@@ -14,6 +14,14 @@ def test_an_iban_account_number_is_given_as_the_iban_only():
     assert vals == {"kind": "bank", "iban": IBAN, "bank_id": 7}
 
 
+def test_an_iban_is_recognised_however_it_is_typed_and_only_an_iban():
+    assert B.is_iban("de89 3704 0044 0532 0130 00")
+    assert not B.is_iban("DE89370400440532013001")  # check digits wrong
+    assert not B.is_iban("0532013000")
+    assert not B.is_iban("DE89")
+    assert not B.is_iban(None)
+
+
 def test_a_plain_account_keeps_its_number_and_gets_g2p_banks_iban():
     account = _account(number="0532013000", bank_bic="37040044", bank_country_code="DE")
     vals = B.bank_fa_values(account)

@@ -32,6 +32,10 @@ NO_SOURCE_REASON = {
     SOURCE_BANK_THEN_PHONE: "no bank account and no phone number in use",
 }
 
+# What any IBAN looks like (ISO 13616: country, check digits, up to 30
+# letters and digits, 15 characters at least): checked before the checksum,
+# which a backfill would otherwise compute for every plain account number.
+_IBAN_SHAPE = re.compile(r"^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$")
 # The value a validation message quotes first ("'DE89…' is not a valid IBAN").
 _QUOTED_VALUE = re.compile(r"""^(?P<q>['"]).*?(?P=q)\s+""")
 
@@ -59,8 +63,10 @@ class PhoneNumber:
 
 
 def is_iban(value):
+    if not _IBAN_SHAPE.match(stdnum_iban.compact(value or "")):
+        return False
     try:
-        stdnum_iban.validate(value or "")
+        stdnum_iban.validate(value)
     except StdnumValidationError:
         return False
     return True
