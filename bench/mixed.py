@@ -39,6 +39,7 @@ from _harness import (
     open_registry,
     outbox_counts,
     percentile,
+    record_in_chunks,
     time_drain,
     wait_until,
 )
@@ -63,17 +64,7 @@ def log(message):
 
 
 def record_backlog(label, count, first_number):
-    started = time.monotonic()
-    partner_ids = []
-    for start in range(0, count, CHUNK):
-        with environment(registry) as env:
-            partner_ids += create_registrants_with_fa(
-                env,
-                f"{label}{start:07d}-",
-                min(CHUNK, count - start),
-                first_number + start,
-            )
-    rate = count / (time.monotonic() - started)
+    partner_ids, rate = record_in_chunks(registry, label, count, first_number, CHUNK)
     log(f"{label}: {count} bulk rows recorded ({rate:.0f}/s)")
     return partner_ids
 

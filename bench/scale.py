@@ -30,10 +30,10 @@ import time
 from pathlib import Path
 
 from _harness import (
-    create_registrants_with_fa,
     environment,
     odoo_server,
     open_registry,
+    record_in_chunks,
     time_drain,
     wait_until,
 )
@@ -106,17 +106,7 @@ class PeakRss:
 
 
 def record(label, count, first_number):
-    started = time.monotonic()
-    partner_ids = []
-    for start in range(0, count, CHUNK):
-        with environment(registry) as env:
-            partner_ids += create_registrants_with_fa(
-                env,
-                f"{label}{start:07d}-",
-                min(CHUNK, count - start),
-                first_number + start,
-            )
-    return partner_ids, count / (time.monotonic() - started)
+    return record_in_chunks(registry, label, count, first_number, CHUNK)
 
 
 def claim_ms():
