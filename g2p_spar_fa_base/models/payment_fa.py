@@ -218,6 +218,16 @@ class G2pPaymentFa(models.Model):
         return vals
 
     @api.model
+    def _bank_of_bic(self, bic):
+        """The one bank of the list with this BIC (an 8-character BIC and its
+        11-character ``XXX`` form are the same bank); none when unknown or
+        ambiguous."""
+        bic = (bic or "").strip().upper()
+        same = {bic, bic[:8]} if bic.endswith("XXX") else {bic, bic + "XXX"}
+        banks = self.env["res.bank"].search([("bic", "in", sorted(same))], limit=2)
+        return banks if len(banks) == 1 else banks.browse()
+
+    @api.model
     def _fill_from_records(self, vals):
         """The codes and names an FA takes from the records it names: a
         bank's BIC and code, a branch's code (and bank), a wallet provider's
@@ -240,6 +250,13 @@ class G2pPaymentFa(models.Model):
                 vals["bank_id"] = branch.bank_id.id
                 self._check_same(vals, "branch_code", branch.code)
             bank = self.env["res.bank"].browse(vals.get("bank_id"))
+            if not bank and vals.get("bic"):
+                # A BIC alone (ODK, the JSON API) names its bank when the
+                # bank list holds it: the bank's code is what the OpenG2P
+                # strategy format needs.
+                bank = self._bank_of_bic(vals["bic"])
+                if bank:
+                    vals["bank_id"] = bank.id
             if bank and not vals.get("bic"):
                 vals["bic"] = bank.bic
             if bank.bank_code and not vals.get("bank_code") and not vals.get("iban"):

@@ -166,6 +166,31 @@ class TestFaFormats(PaymentFaCommon):
                 )
             self.assertEqual(self.registrant.payment_fa_id, current)
 
+    def test_a_bic_alone_names_its_bank_and_the_banks_code(self):
+        """ODK forms and the JSON API give a BIC, not a bank record: the one
+        bank of the list with that BIC (8 or 11 characters) gives its code;
+        an unknown or ambiguous BIC names none."""
+        bank = self.env["res.bank"].create(
+            {"name": "Bundesbank", "bic": "MARKDEFFXXX", "bank_code": "50000000"}
+        )
+        for bic in ("MARKDEFFXXX", "markdeff"):
+            with self.subTest(bic=bic):
+                registrant = self._create_registrant(f"By BIC {bic}")
+                fa = self._create_fa(
+                    registrant, kind="bank", account_number="7654321", bic=bic
+                )
+                self.assertEqual(fa.bank_id, bank)
+                self.assertIn(".bank_code:50000000.", fa.fa_string)
+        self.env["res.bank"].create({"name": "Twin", "bic": "MARKDEFF"})
+        for bic in ("NWBKGB2L", "MARKDEFF"):
+            with self.subTest(bic=bic):
+                registrant = self._create_registrant(f"No bank for {bic}")
+                with self.assertRaisesRegex(ValidationError, "^Bank Code: is missing"):
+                    self._create_fa(
+                        registrant, kind="bank", account_number="1", bic=bic
+                    )
+                self.assertFalse(registrant.payment_fa_id)
+
     def test_bank_without_code_is_refused_naming_the_bank_code(self):
         bank = self.env["res.bank"].create({"name": "No Code", "bic": "DEUTDEFF"})
         with self.assertRaisesRegex(ValidationError, "^Bank Code: is missing"):
