@@ -147,7 +147,19 @@ def main():
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {"tracking_disable": True})
             env["ir.config_parameter"].set_param("g2p_spar_fa.phone_region", "KE")
-            env["res.bank"].create({"name": "Bench Bank", "bic": "COBADEFFXXX"})
+            # The default FA format (OpenG2P strategies) carries the bank's
+            # code and the wallet provider's name: a benchmark's database has
+            # no demo data to hold them.
+            env["res.bank"].create(
+                {"name": "Bench Bank", "bic": "COBADEFFXXX", "bank_code": "COBADEFF"}
+            )
+            env["g2p.wallet.provider"].create(
+                [
+                    {"code": "MPESA", "name": "M-Pesa", "kind": "mobile"},
+                    {"code": "AIRTEL", "name": "Airtel Money", "kind": "mobile"},
+                    {"code": "PAYMAIL", "name": "PayMail", "kind": "email"},
+                ]
+            )
             config = env["g2p.odk.import.config"].create(
                 {
                     "name": "bench",
