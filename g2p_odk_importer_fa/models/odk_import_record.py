@@ -348,11 +348,19 @@ class G2pOdkImportRecord(models.Model):
         if mapped.fa is None:
             return
         fa_vals = dict(mapped.fa)
+        fa_model = self.env["g2p.payment.fa"]
         if mapped.bank:
             if mapped.bank not in banks:
                 banks[mapped.bank] = self._find_bank(mapped.bank)
             fa_vals["bank_id"] = banks[mapped.bank].id
-        fa_model = self.env["g2p.payment.fa"]
+        elif fa_vals.get("bic"):
+            # The FA model would look the BIC's bank up for each submission;
+            # a page of them asks once per BIC.
+            key = ("bic", fa_vals["bic"])
+            if key not in banks:
+                banks[key] = fa_model._bank_of_bic(fa_vals["bic"])
+            if banks[key]:
+                fa_vals["bank_id"] = banks[key].id
         plan.prepared = fa_model._normalise_fa_vals(
             fa_model._add_missing_default_values(fa_vals), settings
         )
