@@ -5,10 +5,12 @@ first arguments.
 """
 
 import contextlib
+import os
 import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 from pathlib import Path
 
 import odoo
@@ -165,3 +167,66 @@ def percentile(values, fraction):
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
+
+
+def _process_table():
+    """{pid: (parent pid, CPU seconds of the process and of its reaped
+    children)} of every live process."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # The command name is in parentheses and may hold spaces.
+        fields = stat[stat.rindex(")") + 2 :].split()
+        table[int(entry.name)] = (
+            int(fields[1]),
+            sum(int(value) for value in fields[11:15]) / tick,
+        )
+    return table
+
+
+class CpuMeter:
+    """CPU seconds spent by each part of a benchmark's stack: the bench
+    process itself, Odoo (server and workers), the SPAR mapper, the
+    signature verifier and PostgreSQL, each with its processes' children.
+
+    A process's reaped children count in its parent's time, so the sum over
+    a part's live processes holds the work of those that have exited too
+    (PostgreSQL backends, recycled Odoo workers).
+    """
+
+    def __init__(self, config_file, odoo_pid):
+        root = Path(config_file).parent
+
+        def pid_file(path):
+            with contextlib.suppress(OSError, ValueError):
+                return int(path.read_text().split()[0])
+            return None
+
+        self.roots = {
+            "odoo": odoo_pid,
+            "spar": pid_file(root / "pids" / "spar-mapper.pid"),
+            "verifier": pid_file(root / "pids" / "spar-verifier.pid"),
+            "postgres": pid_file(root / "pg" / "data" / "postmaster.pid"),
+        }
+
+    def read(self):
+        table = _process_table()
+        children = {}
+        for pid, (parent, _cpu) in table.items():
+            children.setdefault(parent, []).append(pid)
+        seconds = Counter()
+        for part, root_pid in self.roots.items():
+            todo = [root_pid] if root_pid in table else []
+            while todo:
+                pid = todo.pop()
+                seconds[part] += table[pid][1]
+                todo += children.get(pid, ())
+        own = os.times()
+        seconds["bench"] = own.user + own.system
+        return seconds

@@ -17,6 +17,11 @@
    windows alternate within one drain, so both rates see the same machine:
    it is shared and its speed drifts within minutes. The last window (the
    backlog running out) counts for neither.
+4. Where a correction's cost goes: the CPU time of each part of the stack
+   (this process, Odoo, SPAR, the signature verifier, PostgreSQL) is read
+   from /proc at each window's ends; a correction costs what the windows with
+   corrections spent beyond their bulk rows at the rate of the windows
+   without, printed part by part before the last line.
 
 Last line: ``interactive_p95_s=... interactive_p99_s=... bulk_rate=...
 bulk_alone_rate=... bulk_ratio=...``. Targets: interactive p95 < 1 s,
@@ -24,15 +29,20 @@ bulk_ratio (bulk rate with the interactive stream over bulk alone) >= 0.9.
 """
 
 import argparse
+import contextlib
 import itertools
 import json
 import statistics
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
+import psycopg2
 from _harness import (
+    CpuMeter,
     create_registrants_with_fa,
     environment,
     odoo_server,
@@ -43,6 +53,8 @@ from _harness import (
     time_drain,
     wait_until,
 )
+
+from odoo.sql_db import connection_info_for
 
 parser = argparse.ArgumentParser()
 parser.add_argument("config")
@@ -80,6 +92,7 @@ class InteractiveStream:
         self.outstanding = {}  # outbox row id -> commit time
         self.latencies = []
         self.failures = []
+        self.committed = 0
         self.lock = threading.Lock()
         self.stop = threading.Event()
         self.active = threading.Event()  # corrections arrive while set
@@ -114,29 +127,34 @@ class InteractiveStream:
             row_id, committed = self.correct(next(self.people))
             with self.lock:
                 self.outstanding[row_id] = committed
+                self.committed += 1
             next_at += self.interval
             time.sleep(max(0.0, next_at - time.monotonic()))
 
     def watch(self):
-        while not (self.stop.is_set() and not self.outstanding):
-            with self.lock:
-                ids = list(self.outstanding)
-            if ids:
-                with environment(registry) as env:
-                    env.cr.execute(
+        # One statement per look, on a connection of its own: the watching
+        # is the benchmark's, and must cost the stack as little as it can.
+        with contextlib.closing(psycopg2.connect(**connection_info_for(db)[1])) as cnx:
+            cnx.autocommit = True
+            cursor = cnx.cursor()
+            while not (self.stop.is_set() and not self.outstanding):
+                with self.lock:
+                    ids = list(self.outstanding)
+                if ids:
+                    cursor.execute(
                         "SELECT id, verification FROM g2p_spar_outbox"
                         " WHERE id = ANY(%s) AND verification <> 'unverified'",
                         (ids,),
                     )
                     seen = time.monotonic()
-                    for row_id, verification in env.cr.fetchall():
+                    for row_id, verification in cursor.fetchall():
                         with self.lock:
                             committed = self.outstanding.pop(row_id)
                         if verification == "verified":
                             self.latencies.append(seen - committed)
                         else:
                             self.failures.append((row_id, verification))
-            time.sleep(0.02)
+                time.sleep(0.02)
 
     def __enter__(self):
         self.threads = [
@@ -163,11 +181,21 @@ def backlog_done():
     return outbox_counts(registry, backlog)[1]
 
 
-windows = []  # (with corrections, seconds, backlog rows done)
-with odoo_server(config_file, db, SERVER_LOG):
+class Window(NamedTuple):
+    with_corrections: bool
+    seconds: float
+    bulk_rows: int
+    corrections: int
+    cpu: Counter  # CPU seconds by part of the stack
+
+
+windows = []
+with odoo_server(config_file, db, SERVER_LOG) as server:
+    meter = CpuMeter(config_file, server.pid)
     wait_until(lambda: outbox_counts(registry, people)[1] == len(people), 600)
     with InteractiveStream(people, args.rate) as stream:
-        started, done = time.monotonic(), backlog_done()
+        started, done, cpu = time.monotonic(), backlog_done(), meter.read()
+        corrections = 0
         while done < len(backlog):
             with_corrections = len(windows) % 2 == 1
             if with_corrections:
@@ -175,19 +203,74 @@ with odoo_server(config_file, db, SERVER_LOG):
             else:
                 stream.active.clear()
             time.sleep(args.window)
-            now, now_done = time.monotonic(), backlog_done()
-            windows.append((with_corrections, now - started, now_done - done))
-            started, done = now, now_done
+            now, now_done, reading = time.monotonic(), backlog_done(), meter.read()
+            now_corrections = stream.committed
+            spent = Counter(reading)
+            spent.subtract(cpu)
+            windows.append(
+                Window(
+                    with_corrections,
+                    now - started,
+                    now_done - done,
+                    now_corrections - corrections,
+                    spent,
+                )
+            )
+            started, done, cpu = now, now_done, reading
+            corrections = now_corrections
         stream.stop.set()
         wait_until(lambda: not stream.outstanding, 120)
     time_drain(registry, backlog)  # read back before Odoo stops
 
 counted = windows[:-1]
+
+
+def total(attribute, with_corrections):
+    return sum(
+        getattr(w, attribute) for w in counted if w.with_corrections == with_corrections
+    )
+
+
+def cpu_total(with_corrections):
+    cpu = Counter()
+    for window in counted:
+        if window.with_corrections == with_corrections:
+            cpu.update(window.cpu)
+    return cpu
+
+
 rates = {
-    kind: sum(rows for k, _s, rows in counted if k == kind)
-    / sum(seconds for k, seconds, _r in counted if k == kind)
-    for kind in (True, False)
+    kind: total("bulk_rows", kind) / total("seconds", kind) for kind in (True, False)
 }
+# Where a correction's cost goes: the CPU of the windows with corrections
+# beyond what their bulk rows cost at the rate of the windows without,
+# shared among their corrections, part by part.
+alone_cpu, alone_rows = cpu_total(False), total("bulk_rows", False)
+mixed_cpu, mixed_rows = cpu_total(True), total("bulk_rows", True)
+per_correction = {
+    part: (mixed_cpu[part] - mixed_rows * alone_cpu[part] / alone_rows)
+    / max(1, total("corrections", True))
+    for part in sorted(alone_cpu)
+}
+log(
+    "CPU per bulk row (ms): "
+    + " ".join(f"{p}={1000 * alone_cpu[p] / alone_rows:.2f}" for p in sorted(alone_cpu))
+)
+log(
+    "CPU per correction beyond bulk (ms): "
+    + " ".join(f"{p}={1000 * v:.1f}" for p, v in per_correction.items())
+    + f" total={1000 * sum(per_correction.values()):.1f}"
+)
+log(
+    "CPU busy (cores): alone "
+    + " ".join(
+        f"{p}={alone_cpu[p] / total('seconds', False):.2f}" for p in sorted(alone_cpu)
+    )
+    + "; with corrections "
+    + " ".join(
+        f"{p}={mixed_cpu[p] / total('seconds', True):.2f}" for p in sorted(mixed_cpu)
+    )
+)
 edits = len(stream.latencies)
 log(
     f"{len(counted)} windows; {edits} corrections verified during the drain:"

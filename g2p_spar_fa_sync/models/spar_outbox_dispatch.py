@@ -7,6 +7,7 @@ SQL, a statement each: through the ORM they cost Odoo more time per row than
 SPAR's link does, on the cores SPAR shares.
 """
 
+import contextlib
 import logging
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -28,6 +29,10 @@ DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
 CLAIMABLE = {st.BULK: st.CLAIMABLE_SQL, st.INTERACTIVE: st.INTERACTIVE_HEAD_SQL}
 # Batches an interactive job sends at most before handing over to a new job.
 INTERACTIVE_ROUNDS = 20
+# Keys of the dispatchers' advisory locks (see _as_dispatcher), in
+# PostgreSQL's one space of bigint keys: spelled once, here.
+DISPATCHERS_ALIVE = 7_365_012_001
+DISPATCHERS_GATE = 7_365_012_002
 
 
 # One model split by concern on purpose: see spar_outbox.py.
@@ -46,7 +51,74 @@ class G2pSparOutbox(models.Model):
         key = (DISPATCH_NOW, lane)
         if not precommit.data.get(key):
             precommit.data[key] = True
-            precommit.add(lambda: self._enqueue_dispatch(lane=lane))
+            precommit.add(lambda: self._enqueue_dispatch_at_commit(lane))
+
+    @api.model
+    def _enqueue_dispatch_at_commit(self, lane):
+        """A job for the rows this transaction wrote, but none for an
+        interactive row while a dispatcher lives: every dispatch job takes
+        corrections first and the last one to stop looks for them again
+        (see ``_as_dispatcher``), and a job per correction cost the bulk
+        lane a tenth of its rate."""
+        if lane == st.INTERACTIVE:
+            self.env.cr.execute(
+                "SELECT pg_advisory_xact_lock_shared(%s),"
+                " pg_try_advisory_xact_lock(%s)",
+                (DISPATCHERS_GATE, DISPATCHERS_ALIVE),
+            )
+            if not self.env.cr.fetchone()[1]:
+                return
+        self._enqueue_dispatch(lane=lane)
+
+    @contextlib.contextmanager
+    def _as_dispatcher(self):
+        """Run the body as one of the live dispatchers, which a commit of an
+        interactive row counts on to send it instead of a job of its own.
+
+        The handshake is two advisory locks. A dispatcher holds ALIVE shared
+        while it lives. A committing transaction takes GATE shared, then
+        tries ALIVE exclusive: only if it gets it (no dispatcher lives) does
+        it queue a job; both locks last until it commits. A stopping
+        dispatcher lets ALIVE go and takes GATE exclusive, which waits for
+        the transactions that found it alive to commit; if it is the last
+        one alive (ALIVE exclusive is free), it then looks for their rows
+        and queues a job for them. A worker that dies loses its locks with
+        its connection; the recovery cron finds what it left.
+        """
+        with self._dispatcher_session() as cr:
+            cr.execute("SELECT pg_advisory_lock_shared(%s)", (DISPATCHERS_ALIVE,))
+            try:
+                yield
+            finally:
+                cr.execute(
+                    "SELECT pg_advisory_unlock_shared(%s), pg_advisory_lock(%s),"
+                    " pg_try_advisory_lock(%s)",
+                    (DISPATCHERS_ALIVE, DISPATCHERS_GATE, DISPATCHERS_ALIVE),
+                )
+                last = cr.fetchone()[2]
+                try:
+                    if last:
+                        with self._own_transaction() as env:
+                            outbox = env[self._name]
+                            if outbox._any_row(SQL(st.INTERACTIVE_HEAD_SQL)):
+                                outbox._enqueue_dispatch(lane=st.INTERACTIVE)
+                finally:
+                    cr.execute(
+                        "SELECT pg_advisory_unlock(%s)"
+                        + (", pg_advisory_unlock(%s)" if last else ""),
+                        (DISPATCHERS_GATE, DISPATCHERS_ALIVE)[: 2 if last else 1],
+                    )
+
+    @contextlib.contextmanager
+    def _dispatcher_session(self):
+        """A database session for a dispatch job's life, in autocommit: its
+        advisory locks last as long as it does, no transaction stays open."""
+        with contextlib.closing(self.env.registry.cursor()) as cr:
+            cr.connection.autocommit = True
+            try:
+                yield cr
+            finally:
+                cr.connection.autocommit = False
 
     @api.model
     def _enqueue_dispatch(self, eta=None, lane=st.BULK):
@@ -205,7 +277,15 @@ class G2pSparOutbox(models.Model):
         first; while more wait it chains the next job before pushing, so
         that batches go in parallel up to the channel's capacity."""
         client, settings = self._dispatch_client()
-        counts, _more = self._send_batch(st.BULK, client, settings, chain=True)
+        with self._as_dispatcher():
+            # Corrections first, in a request of their own so that nobody
+            # waits for a bulk batch's answer: a job of their own would cost
+            # more than the request.
+            counts, _more = self._send_batch(
+                st.INTERACTIVE, client, settings, chain=False
+            )
+            bulk, _more = self._send_batch(st.BULK, client, settings, chain=True)
+        counts.update(bulk)
         return self._dispatch_summary(counts)
 
     @api.model
@@ -220,16 +300,16 @@ class G2pSparOutbox(models.Model):
         """
         client, settings = self._dispatch_client()
         totals = Counter()
-        for _round in range(INTERACTIVE_ROUNDS):
-            counts, _more = self._send_batch(
-                st.INTERACTIVE, client, settings, chain=False
-            )
-            if not counts:
-                break
-            totals.update(counts)
-        else:
-            with self._own_transaction() as env:
-                env[self._name]._enqueue_dispatch(lane=st.INTERACTIVE)
+        with self._as_dispatcher():
+            for _round in range(INTERACTIVE_ROUNDS):
+                counts, _more = self._send_batch(
+                    st.INTERACTIVE, client, settings, chain=False
+                )
+                if not counts:
+                    break
+                totals.update(counts)
+            # Rows still waiting after the last round: the last dispatcher
+            # to stop queues a job for them.
         return self._dispatch_summary(totals)
 
     @api.model
@@ -279,19 +359,6 @@ class G2pSparOutbox(models.Model):
             done_ids = outbox._record_results(claimed, results, settings)
             if any(r.outcome == "retry" for r in results.values()):
                 outbox._schedule_retry_wakeup()
-            # Read back once the backlog is sent: the last job of a drain
-            # (or of a single edit) queues it, for everything done so far.
-            # Asked of the table, not of this job's claim: a job that
-            # claimed a full batch can still be the last to finish.
-            if (
-                settings.verify_after_push
-                and any(
-                    r.outcome == "done" and r.sent_operation != "unlink"
-                    for r in results.values()
-                )
-                and not outbox._claimable_exists()
-            ):
-                outbox._enqueue_read_back()
             if not settings.verify_after_push:
                 # Finished at done: no read-back will need the name.
                 outbox.browse(done_ids)._forget_clear_text()
@@ -308,6 +375,16 @@ class G2pSparOutbox(models.Model):
                 # A person waits for these: read them back now, not after
                 # the bulk backlog (the read-back job's turn).
                 self._read_back_interactive(client, done_ids)
+                # The rest once the backlog is sent: the last job of a drain
+                # queues the read-back job, for everything done so far. Asked
+                # of the table, not of this job's claim: a job that claimed a
+                # full batch can still be the last to finish; and after the
+                # read-back above, so that a correction read back already
+                # queues no job that would find nothing to do.
+                with self._own_transaction() as env:
+                    outbox = env[self._name]
+                    if outbox._unverified_exists() and not outbox._claimable_exists():
+                        outbox._enqueue_read_back()
         return Counter(result.outcome for result in results.values()), more
 
     @api.model

@@ -40,6 +40,19 @@ def _transaction_in_a_test(outbox):
             yield outbox.env(su=True)
 
 
+@contextlib.contextmanager
+def _dispatcher_session_in_a_test(outbox):
+    """The dispatchers' lock session, as a test can have one: the test's own
+    (or, in an HttpCase, its test cursor's), whose transaction already holds
+    whatever locks the test's commits took: another session would wait for
+    them until the test ends."""
+    if outbox.env.registry.in_test_mode():
+        with outbox.env.registry.cursor() as cr:
+            yield cr
+    else:
+        yield outbox.env.cr
+
+
 class SparSyncCommon(PaymentFaCommon):
     """Registrants with FAs, and a way to drain the outbox into the real SPAR.
 
@@ -59,6 +72,11 @@ class SparSyncCommon(PaymentFaCommon):
         )
         cls.startClassPatcher(
             patch.object(type(cls.Outbox), "_own_transaction", _transaction_in_a_test)
+        )
+        cls.startClassPatcher(
+            patch.object(
+                type(cls.Outbox), "_dispatcher_session", _dispatcher_session_in_a_test
+            )
         )
 
     def _registrant(self, name="Registrant"):

@@ -1,9 +1,14 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 from datetime import timedelta
 
+from lxml import etree
+
 from odoo import fields
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
+from odoo.tools.safe_eval import safe_eval
+
+from odoo.addons.g2p_spar_fa_base import change
 
 from .common import FaUiCommon
 
@@ -67,3 +72,27 @@ class TestOutboxMonitor(FaUiCommon):
         with self.assertRaises(AccessError):
             row.with_user(self.ui_viewer).action_retry()
         self.assertEqual(row.state, "failed")
+
+    def test_the_monitor_shows_and_filters_the_lane(self):
+        corrected, imported = self._registrant(), self._registrant()
+        with change.recording(self.env, change.ChangeContext(change.BACKEND)):
+            self._mobile_fa(corrected, "+254712340241")
+        with change.recording(self.env, change.ChangeContext(change.ODK)):
+            self._mobile_fa(imported, "+254712340242")
+        outbox = self.Outbox.with_user(self.ui_viewer)
+        views = outbox.get_views([(False, "list"), (False, "form"), (False, "search")])
+        for kind in ("list", "form"):
+            self.assertIn('name="lane"', views["views"][kind]["arch"], kind)
+        search = etree.fromstring(views["views"]["search"]["arch"])
+        for name, lane_rows in (
+            ("filter_interactive", self._rows(corrected)),
+            ("filter_bulk", self._rows(imported)),
+        ):
+            domain = safe_eval(search.find(f".//filter[@name='{name}']").get("domain"))
+            found = outbox.search(domain)
+            self.assertIn(lane_rows, found, name)
+            self.assertFalse(
+                (self._rows(corrected) | self._rows(imported)) - lane_rows & found,
+                name,
+            )
+            self.assertEqual(lane_rows.with_user(self.ui_viewer).lane, name[7:])
