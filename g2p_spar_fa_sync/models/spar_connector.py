@@ -39,11 +39,6 @@ class SparSettings:
     retry_cap_seconds: float = 900.0
     sending_timeout_seconds: int = 600
     verify_after_push: bool = True
-    # An interactive job lingers this long after the last correction (while
-    # it lives, corrections queue no job) and lives this long at most, below
-    # a worker's real-time limit (limit_time_real, 120 s by default).
-    interactive_linger_seconds: float = 2.0
-    interactive_lifetime_seconds: float = 50.0
     private_key_pem: bytes = dataclasses.field(default=b"", repr=False)
     # Why a stored key could not be read: sending stops with this reason,
     # while what needs no key (e.g. the recovery cron) goes on.

@@ -134,9 +134,9 @@ class G2pSparOutbox(models.Model):
         list(st.LANES),
         compute="_compute_lane",
         search="_search_lane",
-        help="Interactive rows (backend, portal, API: a person waits) are "
-        "sent by a job of their own, ahead of bulk rows (imports, backfills, "
-        "code).",
+        help="Interactive rows (backend, portal, API: a person waits) go "
+        "ahead of bulk rows (imports, backfills, code): every dispatch job "
+        "sends them first, and a job of their own when none runs.",
     )
     user_id = fields.Many2one(
         "res.users", string="Changed by", readonly=True, default=lambda s: s.env.uid

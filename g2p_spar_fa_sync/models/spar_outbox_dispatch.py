@@ -9,7 +9,6 @@ SPAR's link does, on the cores SPAR shares.
 
 import contextlib
 import logging
-import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 
@@ -28,8 +27,8 @@ DISPATCH_LATER = "g2p_spar_fa_sync.dispatch.later"
 # What the claim of each lane takes: the interactive lane only heads of
 # registrants with an interactive row waiting (see outbox_states.LANES).
 CLAIMABLE = {st.BULK: st.CLAIMABLE_SQL, st.INTERACTIVE: st.INTERACTIVE_HEAD_SQL}
-# How often a lingering interactive job looks for a correction (s).
-INTERACTIVE_POLL_S = 0.05
+# Batches an interactive job sends at most before handing over to a new job.
+INTERACTIVE_ROUNDS = 20
 # Keys of the dispatchers' advisory locks (see _as_dispatcher), in
 # PostgreSQL's one space of bigint keys: spelled once, here.
 DISPATCHERS_ALIVE = 7_365_012_001
@@ -57,11 +56,10 @@ class G2pSparOutbox(models.Model):
     @api.model
     def _enqueue_dispatch_at_commit(self, lane):
         """A job for the rows this transaction wrote, but none for an
-        interactive row while an interactive job lives: it looks for
-        corrections until it stops, and the last one to stop looks once more
-        (see ``_as_dispatcher``). A job per correction cost as much CPU as
-        the rest of the correction: a tenth of the bulk rate at three
-        corrections a second."""
+        interactive row while a dispatcher lives: every dispatch job takes
+        corrections first and the last one to stop looks for them again
+        (see ``_as_dispatcher``), and a job per correction cost the bulk
+        lane a tenth of its rate."""
         if lane == st.INTERACTIVE:
             self.env.cr.execute(
                 "SELECT pg_advisory_xact_lock_shared(%s),"
@@ -74,9 +72,8 @@ class G2pSparOutbox(models.Model):
 
     @contextlib.contextmanager
     def _as_dispatcher(self):
-        """Run the body as a live interactive dispatcher, which a commit of
-        an interactive row counts on to send it instead of a job of its own;
-        yields the dispatcher's session.
+        """Run the body as one of the live dispatchers, which a commit of an
+        interactive row counts on to send it instead of a job of its own.
 
         The handshake is two advisory locks. A dispatcher holds ALIVE shared
         while it lives. A committing transaction takes GATE shared, then
@@ -91,7 +88,7 @@ class G2pSparOutbox(models.Model):
         with self._dispatcher_session() as cr:
             cr.execute("SELECT pg_advisory_lock_shared(%s)", (DISPATCHERS_ALIVE,))
             try:
-                yield cr
+                yield
             finally:
                 cr.execute(
                     "SELECT pg_advisory_unlock_shared(%s), pg_advisory_lock(%s),"
@@ -280,7 +277,15 @@ class G2pSparOutbox(models.Model):
         first; while more wait it chains the next job before pushing, so
         that batches go in parallel up to the channel's capacity."""
         client, settings = self._dispatch_client()
-        counts, _more = self._send_batch(st.BULK, client, settings, chain=True)
+        with self._as_dispatcher():
+            # Corrections first, in a request of their own so that nobody
+            # waits for a bulk batch's answer: a job of their own would cost
+            # more than the request.
+            counts, _more = self._send_batch(
+                st.INTERACTIVE, client, settings, chain=False
+            )
+            bulk, _more = self._send_batch(st.BULK, client, settings, chain=True)
+        counts.update(bulk)
         return self._dispatch_summary(counts)
 
     @api.model
@@ -289,55 +294,23 @@ class G2pSparOutbox(models.Model):
         capacity of its own): only registrants a person just changed, so a
         correction never waits behind a bulk backlog.
 
-        It sends whatever waits, then lingers, looking for the next
-        correction every INTERACTIVE_POLL_S, for ``linger_seconds`` after
-        the last one and ``lifetime_seconds`` at most (below a worker's
-        real-time limit): while it lives, a correction's commit queues no
-        job, and the correction is sent within a poll.
+        It claims again while rows wait (up to INTERACTIVE_ROUNDS batches):
+        a correction committed while it runs goes in its next round, not
+        after a round trip through the job runner.
         """
         client, settings = self._dispatch_client()
         totals = Counter()
-        stop_at = time.monotonic() + settings.interactive_lifetime_seconds
-        with self._as_dispatcher() as session:
-            while True:
+        with self._as_dispatcher():
+            for _round in range(INTERACTIVE_ROUNDS):
                 counts, _more = self._send_batch(
                     st.INTERACTIVE, client, settings, chain=False
                 )
-                totals.update(counts)
-                if counts:
-                    continue
-                linger = min(
-                    settings.interactive_linger_seconds, stop_at - time.monotonic()
-                )
-                if linger <= 0 or not self._wait_for_correction(session, linger):
+                if not counts:
                     break
-            # Rows still waiting when it stops: the last dispatcher to stop
-            # queues a job for them.
+                totals.update(counts)
+            # Rows still waiting after the last round: the last dispatcher
+            # to stop queues a job for them.
         return self._dispatch_summary(totals)
-
-    @api.model
-    def _wait_for_correction(self, session, seconds):
-        """Whether an interactive head becomes claimable within ``seconds``,
-        looked for on the dispatcher's own session (no transaction) with a
-        statement planned once."""
-        session.execute(
-            SQL(
-                "PREPARE g2p_spar_interactive_waiting AS"
-                " SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1",
-                SQL(st.INTERACTIVE_HEAD_SQL),
-            )
-        )
-        try:
-            deadline = time.monotonic() + seconds
-            while True:
-                session.execute("EXECUTE g2p_spar_interactive_waiting")
-                if session.fetchone():
-                    return True
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(INTERACTIVE_POLL_S)
-        finally:
-            session.execute("DEALLOCATE g2p_spar_interactive_waiting")
 
     @api.model
     def _dispatch_client(self):

@@ -78,11 +78,6 @@ class SparSyncCommon(PaymentFaCommon):
                 type(cls.Outbox), "_dispatcher_session", _dispatcher_session_in_a_test
             )
         )
-        # A test runs an interactive job in its own transaction: nothing
-        # can commit a correction while it would linger.
-        cls.env["ir.config_parameter"].set_param(
-            PARAM + "interactive_linger_seconds", "0"
-        )
 
     def _registrant(self, name="Registrant"):
         return self._create_registrant(

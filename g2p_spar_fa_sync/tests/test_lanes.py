@@ -1,7 +1,6 @@
 # License AGPL-3.0 or later (https://www.gnu.org/licenses/agpl).
 import contextlib
 import threading
-import time
 from unittest.mock import patch
 
 from odoo.tests import tagged
@@ -66,27 +65,28 @@ class TestLanes(SparSyncCommon):
         claimed, _more = self.Outbox._claim(10)
         self.assertEqual(claimed.partner_id.ids, [p.id for p in backlog] + [partner.id])
 
-    def test_a_lingering_job_finds_a_correction_as_soon_as_it_waits(self):
+    def test_a_bulk_job_sends_waiting_corrections_first_in_a_request_of_their_own(
+        self,
+    ):
         self.drain()
-        session = self.env.cr  # the dispatcher's session, as tests have it
-        started = time.monotonic()
-        self.assertFalse(self.Outbox._wait_for_correction(session, 0.2))
-        self.assertGreaterEqual(time.monotonic() - started, 0.2)
-        # A bulk row is no correction.
-        self._bulk_backlog(1)
-        self.assertFalse(self.Outbox._wait_for_correction(session, 0))
+        backlog = self._bulk_backlog(3)
         partner = self._registrant("Corrected")
-        self._interactive_fa(partner, "+254712360005")
-        self.env.cr.flush()  # as the commit does (it queues their jobs)
-        started = time.monotonic()
-        self.assertTrue(self.Outbox._wait_for_correction(session, 5))
-        self.assertLess(time.monotonic() - started, 1)
-        # The job sends it, then stops: nothing more waits, and a test
-        # lingers for no time.
-        with trap_jobs() as trap:
-            self.Outbox._dispatch_interactive()
-        trap.assert_jobs_count(0)
-        self.assertEqual(self._rows(partner).verification, "verified")
+        fa = self._interactive_fa(partner, "+254712360005")
+        self._set("batch_size", "2")
+        with trap_jobs():
+            self.Outbox._dispatch()
+        # The correction, newest of all, went first and was read back at
+        # once; the batch of two bulk heads after it, oldest first.
+        self.assertRecordValues(
+            self._rows(partner), [{"state": "done", "verification": "verified"}]
+        )
+        self.assertEqual(self.spar_fa(partner), fa.fa_string)
+        self.assertEqual(
+            [self._rows(p).state for p in backlog], ["done", "done", "pending"]
+        )
+        self.assertNotEqual(
+            self._rows(partner).message_id, self._rows(backlog[0]).message_id
+        )
 
     def test_a_commit_queues_no_job_while_a_dispatcher_lives(self):
         """The handshake of ``_as_dispatcher``, between real sessions."""
