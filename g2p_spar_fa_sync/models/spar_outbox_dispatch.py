@@ -383,7 +383,12 @@ class G2pSparOutbox(models.Model):
                 # queues no job that would find nothing to do.
                 with self._own_transaction() as env:
                     outbox = env[self._name]
-                    if outbox._unverified_exists() and not outbox._claimable_exists():
+                    unread = SQL(
+                        "o.id = ANY(%s) AND %s",
+                        done_ids,
+                        SQL(st.AWAITING_READ_BACK_SQL),
+                    )
+                    if outbox._any_row(unread) and not outbox._claimable_exists():
                         outbox._enqueue_read_back()
         return Counter(result.outcome for result in results.values()), more
 
@@ -472,8 +477,10 @@ class G2pSparOutbox(models.Model):
         Nothing else queues a job for it: the job its commit queued found it
         behind the row in flight (or it was written with it, as the link of
         a new SPAR ID is with the unlink of the old one), and the recovery
-        cron would take up to a minute. One statement on the partial indexes
-        of unfinished rows, whatever the backlog.
+        cron would take up to a minute. One statement that looks up these
+        rows' registrants by index, whatever the backlog: written as ``IN
+        (subquery)``, PostgreSQL walked every waiting row instead (30 ms a
+        batch while 30,000 rows drained).
         """
         if not row_ids:
             return False
@@ -481,8 +488,9 @@ class G2pSparOutbox(models.Model):
             SQL(
                 """
                 SELECT 1 FROM g2p_spar_outbox o
-                 WHERE o.partner_id IN (
-                        SELECT partner_id FROM g2p_spar_outbox WHERE id = ANY(%s))
+                 WHERE o.partner_id = ANY(ARRAY(
+                        SELECT DISTINCT partner_id FROM g2p_spar_outbox
+                         WHERE id = ANY(%s)))
                    AND %s
                  LIMIT 1
                 """,
