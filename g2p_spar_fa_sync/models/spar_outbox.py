@@ -255,17 +255,26 @@ class G2pSparOutbox(models.Model):
             yield api.Environment(cr, SUPERUSER_ID, {})
 
     @api.model
-    def _any_row(self, condition):
-        """Whether a row meets ``condition`` (SQL on the alias ``o``)."""
+    def _any_row(self, condition, order=None):
+        """Whether a row meets ``condition`` (SQL on the alias ``o``), the
+        first in ``order`` if given (SQL)."""
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("SELECT 1 FROM g2p_spar_outbox o WHERE %s LIMIT 1", condition)
+            SQL(
+                "SELECT 1 FROM g2p_spar_outbox o WHERE %s %s LIMIT 1",
+                condition,
+                order or SQL(),
+            )
         )
         return bool(self.env.cr.fetchone())
 
     @api.model
     def _claimable_exists(self):
-        return self._any_row(SQL(st.CLAIMABLE_SQL))
+        """Asked after every batch. In id order, as the claim walks: left to
+        itself PostgreSQL read the table from its start, through every row
+        already done (60 ms a batch while 100,000 rows drained; the index
+        walk costs what the claim does)."""
+        return self._any_row(SQL(st.CLAIMABLE_SQL), SQL("ORDER BY o.id"))
 
     @api.model
     def _unverified_exists(self):
