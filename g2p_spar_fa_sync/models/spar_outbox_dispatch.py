@@ -354,6 +354,7 @@ class G2pSparOutbox(models.Model):
                 "failed", error=f"{type(error).__name__}: {str(error)[:300]}"
             )
             results = {item.reference_id: failure for item in items}
+        expected = {}
         with self._own_transaction() as env:
             outbox = env[self._name]
             done_ids = outbox._record_results(claimed, results, settings)
@@ -362,34 +363,40 @@ class G2pSparOutbox(models.Model):
             if not settings.verify_after_push:
                 # Finished at done: no read-back will need the name.
                 outbox.browse(done_ids)._forget_clear_text()
-        if done_ids:
-            # Once the results are committed: a row committed later finds
-            # them done when the job its commit queued claims.
-            with self._own_transaction() as env:
-                outbox = env[self._name]
-                for next_lane in (st.INTERACTIVE, st.BULK):
-                    if outbox._next_rows_claimable(done_ids, next_lane):
-                        outbox._enqueue_dispatch(lane=next_lane)
-                        break
-            if settings.verify_after_push:
+            elif done_ids:
                 # A person waits for these: read them back now, not after
                 # the bulk backlog (the read-back job's turn).
-                self._read_back_interactive(client, done_ids)
-                # The rest once the backlog is sent: the last job of a drain
-                # queues the read-back job, for everything done so far. Asked
-                # of the table, not of this job's claim: a job that claimed a
-                # full batch can still be the last to finish; and after the
-                # read-back above, so that a correction read back already
-                # queues no job that would find nothing to do.
-                with self._own_transaction() as env:
-                    outbox = env[self._name]
-                    unread = SQL(
-                        "o.id = ANY(%s) AND %s",
-                        done_ids,
-                        SQL(st.AWAITING_READ_BACK_SQL),
-                    )
-                    if outbox._any_row(unread) and not outbox._claimable_exists():
-                        outbox._enqueue_read_back()
+                expected = outbox._interactive_expectations(done_ids)
+        if not done_ids:
+            return Counter(result.outcome for result in results.values()), more
+        read = self._resolve_now(client, expected) if expected else {}
+        # Once the results are committed: a row committed later finds them
+        # done when the job its commit queued claims. One transaction for
+        # what follows a batch: a correction costs the bulk lane what its
+        # transactions cost.
+        with self._own_transaction() as env:
+            outbox = env[self._name]
+            if read:
+                outbox._record_read_back(read)
+            for next_lane in (st.INTERACTIVE, st.BULK):
+                if outbox._next_rows_claimable(done_ids, next_lane):
+                    outbox._enqueue_dispatch(lane=next_lane)
+                    break
+            # The rest once the backlog is sent: the last job of a drain
+            # queues the read-back job, for everything done so far. Asked of
+            # the table, not of this job's claim: a job that claimed a full
+            # batch can still be the last to finish; and after the read-back
+            # above, so that a correction read back already queues no job
+            # that would find nothing to do.
+            unread = SQL(
+                "o.id = ANY(%s) AND %s", done_ids, SQL(st.AWAITING_READ_BACK_SQL)
+            )
+            if (
+                settings.verify_after_push
+                and outbox._any_row(unread)
+                and not outbox._claimable_exists()
+            ):
+                outbox._enqueue_read_back()
         return Counter(result.outcome for result in results.values()), more
 
     @api.model

@@ -74,27 +74,27 @@ class G2pSparOutbox(models.Model):
         return ", ".join(f"{n} {verdict}" for verdict, n in sorted(counts.items()))
 
     @api.model
-    def _read_back_interactive(self, client, row_ids):
-        """Read back, right after the push, the rows of ``row_ids`` a person
-        waits for (the interactive lane), while a bulk backlog still drains.
+    def _interactive_expectations(self, row_ids):
+        """What SPAR should hold for the rows of ``row_ids`` a person waits
+        for (the interactive lane), to read them back right after the push
+        while a bulk backlog still drains (see ``_awaiting_read_back``)."""
+        _found, expected = self._awaiting_read_back(
+            SQL("o.id = ANY(%s) AND %s", list(row_ids), SQL(st.INTERACTIVE_SQL)),
+            len(row_ids),
+        )
+        return expected
 
-        One resolve of a few IDs. When SPAR cannot answer now, the rows stay
-        unverified for the read-back job, which the recovery cron queues.
-        """
-        with self._own_transaction() as env:
-            _found, expected = env[self._name]._awaiting_read_back(
-                SQL("o.id = ANY(%s) AND %s", list(row_ids), SQL(st.INTERACTIVE_SQL)),
-                len(row_ids),
-            )
-        if not expected:
-            return
+    @api.model
+    def _resolve_now(self, client, expected):
+        """One resolve of a few IDs, with no transaction open: what SPAR
+        holds for ``expected``, or nothing when SPAR cannot answer now (the
+        rows stay unverified for the read-back job, which the recovery cron
+        queues)."""
         try:
-            read = spar_push.read_back(client, expected, READ_BACK_BATCH)
+            return spar_push.read_back(client, expected, READ_BACK_BATCH)
         except SparError as error:
             _logger.warning("read-back of %d rows postponed: %s", len(expected), error)
-            return
-        with self._own_transaction() as env:
-            env[self._name]._record_read_back(read)
+            return {}
 
     @api.model
     def _awaiting_read_back(self, condition, limit):
