@@ -103,11 +103,11 @@ class G2pSparOutbox(models.Model):
                             if outbox._any_row(SQL(st.INTERACTIVE_HEAD_SQL)):
                                 outbox._enqueue_dispatch(lane=st.INTERACTIVE)
                 finally:
-                    cr.execute(
-                        "SELECT pg_advisory_unlock(%s)"
-                        + (", pg_advisory_unlock(%s)" if last else ""),
-                        (DISPATCHERS_GATE, DISPATCHERS_ALIVE)[: 2 if last else 1],
-                    )
+                    cr.execute("SELECT pg_advisory_unlock(%s)", (DISPATCHERS_GATE,))
+                    if last:
+                        cr.execute(
+                            "SELECT pg_advisory_unlock(%s)", (DISPATCHERS_ALIVE,)
+                        )
 
     @contextlib.contextmanager
     def _dispatcher_session(self):
@@ -339,8 +339,10 @@ class G2pSparOutbox(models.Model):
         """
         with self._own_transaction() as env:
             rows, more = env[self._name]._claim(settings.batch_size, lane)
-            items = rows._push_items()
-            claimed = rows._attempts()
+            # Every bulk job first looks for corrections, mostly in vain:
+            # an empty claim asks nothing more.
+            items = rows._push_items() if rows else []
+            claimed = rows._attempts() if rows else {}
         if more and chain:
             with self._own_transaction() as env:
                 env[self._name]._enqueue_dispatch(lane=lane)
